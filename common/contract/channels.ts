@@ -1,0 +1,134 @@
+/**
+ * THE contract: every call the renderer can make and every event it can receive, declared once.
+ * The preload API, the ipcMain bindings and the web host's WebSocket bindings are all generated
+ * from these tables; nothing else names a channel.
+ */
+import { z } from 'zod';
+import { call, event } from './define';
+import type { MediaRef } from './define';
+import { ExportFormatSchema, ProjectDocSchema } from '../project/schema';
+import type {
+  AppInfo,
+  ExportState,
+  ImportedMask,
+  InitialState,
+  JobSummary,
+  MediaInfo,
+  ModelsStatus,
+  OpenedProject,
+  ProbeResult,
+  RecentProject,
+} from './types';
+
+const filePath = z.string().min(1).max(4096);
+const jobId = z.string().regex(/^[a-zA-Z0-9_-]{1,64}$/);
+const mediaId = z.string().regex(/^[a-f0-9]{8,64}$/);
+const none = z.object({}).strict();
+
+export const calls = {
+  'app.info': call(none).returns<AppInfo>(),
+  /** The project to show at start (last opened or the bundled sample) and any crash-recovery offers. */
+  'app.initialState': call(none).returns<InitialState>(),
+
+  'dialog.openVideo': call(none).returns<{ path: string | null }>(),
+  'dialog.openProject': call(none).returns<{ path: string | null }>(),
+  'dialog.saveProject': call(z.object({ suggestedName: z.string().max(255) }).strict()).returns<{ path: string | null }>(),
+  'dialog.chooseFolder': call(z.object({ title: z.string().max(200) }).strict()).returns<{ path: string | null }>(),
+  'dialog.saveExport': call(z.object({ format: ExportFormatSchema, suggestedName: z.string().max(255) }).strict()).returns<{ path: string | null }>(),
+  'dialog.chooseMasks': call(none).returns<{ path: string | null }>(),
+
+  'project.openSample': call(none).returns<OpenedProject>(),
+  'project.open': call(z.object({ path: filePath }).strict()).returns<OpenedProject>(),
+  'project.newFromVideo': call(z.object({ videoPath: filePath }).strict()).returns<OpenedProject>(),
+  'project.save': call(z.object({ doc: ProjectDocSchema, path: filePath }).strict()).returns<{ path: string }>(),
+  /** Written to the autosave folder every few seconds while there are unsaved edits. */
+  'project.autosave': call(z.object({ doc: ProjectDocSchema, projectPath: filePath.nullable() }).strict()).returns<{ ok: true }>(),
+  'project.recover': call(z.object({ id: z.string().regex(/^[a-zA-Z0-9_-]{1,80}$/) }).strict()).returns<OpenedProject>(),
+  'project.discardRecovery': call(z.object({ id: z.string().regex(/^[a-zA-Z0-9_-]{1,80}$/) }).strict()).returns<{ ok: true }>(),
+  'project.recent': call(none).returns<RecentProject[]>(),
+
+  'media.probe': call(z.object({ path: filePath }).strict()).returns<ProbeResult>(),
+  /** Ensures one frame is in the proxy frame cache and returns its ref. */
+  'media.frame': call(z.object({ mediaId, index: z.number().int().min(0) }).strict()).returns<{ ref: MediaRef }>(),
+  /** Starts (or continues) filling the timeline thumbnails; each arrives as a `media.thumbnail` event. */
+  'media.thumbnails': call(z.object({ mediaId, count: z.number().int().min(1).max(2000) }).strict()).returns<{ started: true }>(),
+
+  'mask.import': call(z.object({ path: filePath, width: z.number().int().positive(), height: z.number().int().positive(), frameCount: z.number().int().min(1) }).strict()).returns<ImportedMask>(),
+  'mask.exportSequence': call(z.object({ doc: ProjectDocSchema, dir: filePath }).strict()).returns<{ frames: number; dir: string }>(),
+
+  'job.start': call(
+    z
+      .object({
+        doc: ProjectDocSchema,
+        mode: z.enum(['inpaint', 'outpaint']),
+      })
+      .strict(),
+  ).returns<JobSummary>(),
+  'job.cancel': call(z.object({ jobId }).strict()).returns<{ ok: true }>(),
+  'job.list': call(none).returns<JobSummary[]>(),
+  /** Optical-flow mask propagation for the editor (shape or brush mask), a cancellable job of its own. */
+  'job.propagate': call(
+    z
+      .object({
+        doc: ProjectDocSchema,
+        layerId: z.string().min(1).max(64),
+        shapeId: z.string().min(1).max(64).nullable(),
+        fromFrame: z.number().int().min(0),
+        direction: z.enum(['forward', 'backward']),
+        toFrame: z.number().int().min(0),
+        keyEvery: z.number().int().min(1).max(100),
+      })
+      .strict(),
+  ).returns<JobSummary>(),
+
+  'export.start': call(
+    z
+      .object({
+        jobId,
+        path: filePath,
+        format: ExportFormatSchema,
+        crf: z.number().int().min(0).max(51),
+      })
+      .strict(),
+  ).returns<{ exportId: string }>(),
+  'export.cancel': call(z.object({ exportId: jobId }).strict()).returns<{ ok: true }>(),
+
+  'models.status': call(none).returns<ModelsStatus>(),
+  'models.import': call(z.object({ dir: filePath }).strict()).returns<ModelsStatus>(),
+  'models.download': call(z.object({ acceptLicense: z.literal(true) }).strict()).returns<{ downloadId: string }>(),
+  'models.cancelDownload': call(z.object({ downloadId: jobId }).strict()).returns<{ ok: true }>(),
+} as const;
+
+export const events = {
+  'job.progress': event<{ jobId: string; stage: string; done: number; total: number }>(),
+  /** A final output frame exists; `ref` is its preview JPEG. */
+  'job.frame': event<{ jobId: string; index: number; ref: MediaRef }>(),
+  /** A one-line notice while running (provider fallback, out-of-memory retry, ...). */
+  'job.notice': event<{ jobId: string; message: string }>(),
+  'job.done': event<{ job: JobSummary; seconds: number }>(),
+  'job.failed': event<{ job: JobSummary; message: string }>(),
+  /** Mask propagation created or updated a key; the payload carries the edit to apply. */
+  'job.propagatedKey': event<{ jobId: string; layerId: string; shapeId: string | null; frame: number; patch: unknown }>(),
+  'media.thumbnail': event<{ mediaId: string; index: number; ref: MediaRef }>(),
+  'media.frameCache': event<{ mediaId: string; cached: number; total: number }>(),
+  'export.progress': event<{ exportId: string; done: number; total: number }>(),
+  'export.finished': event<{ exportId: string; state: ExportState; path: string | null; message: string | null }>(),
+  'models.progress': event<{ downloadId: string; file: string; receivedBytes: number; totalBytes: number }>(),
+  'models.finished': event<{ downloadId: string; ok: boolean; message: string }>(),
+  /** A menu item or OS action the renderer must perform (undo, save, open a file from the OS, ...). */
+  'app.command': event<{ command: AppCommand; path?: string }>(),
+} as const;
+
+export type AppCommand = 'undo' | 'redo' | 'save' | 'saveAs' | 'open' | 'openVideo' | 'export' | 'help' | 'openPath';
+
+export type Calls = typeof calls;
+export type Events = typeof events;
+export type CallName = keyof Calls;
+export type EventName = keyof Events;
+export type CallArgs<K extends CallName> = z.input<Calls[K]['args']>;
+export type ParsedArgs<K extends CallName> = z.output<Calls[K]['args']>;
+export type CallResult<K extends CallName> = Calls[K]['result'];
+export type EventPayload<K extends EventName> = Events[K]['payload'];
+
+export const callNames = Object.keys(calls) as CallName[];
+export const eventNames = Object.keys(events) as EventName[];

@@ -1,0 +1,4 @@
+export * from './define';
+export * from './types';
+export * from './channels';
+export * from './api';

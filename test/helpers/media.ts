@@ -1,0 +1,146 @@
+/**
+ * Real test media, generated with ffmpeg and cached in .cache/test-media (keyed by the options, so a
+ * changed generator makes new files). Tests never ship binary clips.
+ */
+import { spawnSync } from 'node:child_process';
+import { createHash } from 'node:crypto';
+import { existsSync, mkdirSync, renameSync, rmSync } from 'node:fs';
+import path from 'node:path';
+import { locateFfmpeg } from '../../main/media/locate';
+
+export const repoRoot = path.resolve(__dirname, '../..');
+export const bmxDir = path.resolve(repoRoot, '../shared/data/bmx-trees');
+export const bmxFrames = path.join(bmxDir, 'frames');
+export const bmxMasks = path.join(bmxDir, 'masks');
+
+export function testMediaDir(): string {
+  const dir = process.env.CLEANPLATE_TEST_MEDIA ?? path.join(repoRoot, '.cache/test-media');
+  mkdirSync(dir, { recursive: true });
+  return dir;
+}
+
+export function ffmpegPath(): string {
+  return locateFfmpeg().ffmpeg;
+}
+
+/** Runs ffmpeg with an argument array; throws with its stderr on failure. */
+export function runFfmpeg(args: string[]): void {
+  const r = spawnSync(ffmpegPath(), ['-hide_banner', '-loglevel', 'error', '-y', ...args], { encoding: 'utf8', maxBuffer: 64 << 20 });
+  if (r.status !== 0) throw new Error(`ffmpeg ${args.join(' ')} failed: ${r.stderr}`);
+}
+
+export interface ClipOptions {
+  width: number;
+  height: number;
+  frames: number;
+  /** "25", "30000/1001", ... */
+  fps?: string;
+  /** A textured background that pans slowly, or ffmpeg's testsrc2 pattern (fast at large sizes). */
+  background?: 'texture' | 'testsrc';
+  /** Pixels per frame the background pans to the left. */
+  panSpeed?: number;
+  /** Draw a moving square (the object to remove). */
+  square?: { size: number; x0: number; y0: number; dx: number; dy: number; color?: string } | null;
+  audio?: boolean;
+  /** Display rotation written into the container (the pixels stay as coded). */
+  rotation?: 0 | 90 | 180 | 270;
+  codec?: 'h264' | 'mjpeg' | 'ffv1';
+  /** Make timestamps irregular (variable frame rate). */
+  vfr?: boolean;
+  container?: 'mp4' | 'mov' | 'mkv' | 'avi';
+}
+
+/** Bump when the generator changes so cached files are regenerated. */
+const GENERATOR_VERSION = 2;
+
+function key(opts: object): string {
+  return createHash('sha1').update(JSON.stringify({ v: GENERATOR_VERSION, ...opts })).digest('hex').slice(0, 12);
+}
+
+/** The moving square's top-left corner at frame n (what the generator draws). */
+export function squareAt(square: NonNullable<ClipOptions['square']>, n: number): { x: number; y: number } {
+  return { x: square.x0 + square.dx * n, y: square.y0 + square.dy * n };
+}
+
+export function makeClip(name: string, opts: ClipOptions): string {
+  const o = { fps: '25', background: 'texture' as const, panSpeed: 2, square: null, audio: false, rotation: 0, codec: 'h264' as const, vfr: false, container: 'mp4' as const, ...opts };
+  const file = path.join(testMediaDir(), `${name}-${key(o)}.${o.container}`);
+  if (existsSync(file)) return file;
+
+  const { width: w, height: h, frames } = o;
+  const inputs: string[] = [];
+  let graph: string;
+  if (o.background === 'testsrc') {
+    inputs.push('-f', 'lavfi', '-i', `testsrc2=size=${w}x${h}:rate=${o.fps}`);
+    graph = '[0:v]format=rgb24[bg]';
+  } else {
+    // A deterministic, non-repeating texture that pans by panSpeed pixels per frame.
+    const sx = `(X+${o.panSpeed}*N)`;
+    const r = `128+60*sin(${sx}/9)*cos(Y/7)+40*sin((${sx}+Y)/23)`;
+    const g = `128+60*cos(${sx}/13)*sin(Y/11)+40*cos((${sx}-Y)/31)`;
+    const b = `128+50*sin((${sx}*0.7+Y*1.3)/17)+50*cos(Y/29)`;
+    inputs.push('-f', 'lavfi', '-i', `nullsrc=size=${w}x${h}:rate=${o.fps}`);
+    graph = `[0:v]format=rgb24,geq=r='${r}':g='${g}':b='${b}'[bg]`;
+  }
+  if (o.square) {
+    const s = o.square;
+    inputs.push('-f', 'lavfi', '-i', `color=c=${s.color ?? 'red'}:s=${s.size}x${s.size}:r=${o.fps}`);
+    graph += `;[bg][1:v]overlay=x='${s.x0}+${s.dx}*n':y='${s.y0}+${s.dy}*n':shortest=1,format=yuv420p[v]`;
+  } else {
+    graph += ';[bg]format=yuv420p[v]';
+  }
+  // Irregular timestamps need a fine time base, or the encoder rounds them back onto the 1/fps grid.
+  if (o.vfr) graph = graph.replace(/\[v\]$/, `,settb=1/1000,setpts='(N+0.4*mod(N\\,3))/(${o.fps})/TB'[v]`);
+  const audioArgs: string[] = [];
+  if (o.audio) {
+    const audioIndex = inputs.filter((a) => a === '-i').length;
+    const [num, den = '1'] = o.fps.split('/');
+    const seconds = (frames * Number(den)) / Number(num);
+    inputs.push('-f', 'lavfi', '-i', `sine=frequency=440:sample_rate=48000:duration=${seconds.toFixed(3)}`);
+    audioArgs.push('-map', `${audioIndex}:a`, '-c:a', 'aac', '-b:a', '96k');
+  }
+  const codecArgs =
+    o.codec === 'mjpeg' ? ['-c:v', 'mjpeg', '-q:v', '3', '-pix_fmt', 'yuvj420p'] : o.codec === 'ffv1' ? ['-c:v', 'ffv1'] : ['-c:v', 'libx264', '-preset', 'veryfast', '-crf', '16', '-pix_fmt', 'yuv420p'];
+  const tmp = `${file}.tmp.${o.container}`;
+  rmSync(tmp, { force: true });
+  runFfmpeg([
+    ...inputs,
+    '-filter_complex',
+    graph,
+    '-map',
+    '[v]',
+    ...audioArgs,
+    // The bundled ffmpeg 4.1 drops buffered audio when -frames:v ends a file, so clips with audio
+    // are cut by duration instead.
+    ...(o.audio ? ['-t', ((frames * Number(o.fps.split('/')[1] ?? 1)) / Number(o.fps.split('/')[0])).toFixed(3)] : ['-frames:v', String(frames)]),
+    ...codecArgs,
+    ...(o.vfr ? ['-vsync', 'vfr', '-enc_time_base', '1:1000', '-bf', '0'] : []),
+    tmp,
+  ]);
+  if (o.rotation) {
+    // The bundled ffmpeg writes the display matrix only when stream-copying, so add it in a remux.
+    const rotated = `${file}.rot.${o.container}`;
+    runFfmpeg(['-i', tmp, '-map', '0', '-c', 'copy', '-metadata:s:v:0', `rotate=${o.rotation}`, rotated]);
+    renameSync(rotated, tmp);
+  }
+  renameSync(tmp, file);
+  return file;
+}
+
+/** Writes per-frame PNG masks of the moving square (white = remove) into a folder; returns it. */
+export function makeSquareMasks(name: string, opts: { width: number; height: number; frames: number; square: NonNullable<ClipOptions['square']> }): string {
+  const dir = path.join(testMediaDir(), `${name}-masks-${key(opts)}`);
+  if (existsSync(path.join(dir, 'done'))) return dir;
+  rmSync(dir, { recursive: true, force: true });
+  mkdirSync(dir, { recursive: true });
+  const s = opts.square;
+  runFfmpeg([
+    '-f', 'lavfi', '-i', `color=c=black:s=${opts.width}x${opts.height}:r=25`,
+    '-f', 'lavfi', '-i', `color=c=white:s=${s.size}x${s.size}:r=25`,
+    '-filter_complex', `[0:v][1:v]overlay=x='${s.x0}+${s.dx}*n':y='${s.y0}+${s.dy}*n':shortest=1,format=gray[v]`,
+    '-map', '[v]', '-frames:v', String(opts.frames), '-start_number', '0', path.join(dir, '%05d.png'),
+  ]);
+  runFfmpeg(['-f', 'lavfi', '-i', 'color=c=black:s=16x16', '-frames:v', '1', path.join(dir, 'done.png')]);
+  renameSync(path.join(dir, 'done.png'), path.join(dir, 'done'));
+  return dir;
+}
