@@ -1,0 +1,35 @@
+/**
+ * Messages between a host (Electron main, web host) and the engine process. The same module runs
+ * as an Electron utilityProcess (process.parentPort) and as a Node child process (process.send).
+ * Plain JSON only: frames travel as files in the cache, never through these messages.
+ */
+import type { ErrorInfo } from '../../common/errors';
+import type { ProjectDoc } from '../../common/project/schema';
+import type { JobResult, JobSpec, JobStartInfo } from './job';
+
+export interface PropagateSpec {
+  doc: ProjectDoc;
+  layerId: string;
+  shapeId: string | null;
+  fromFrame: number;
+  toFrame: number;
+  keyEvery: number;
+}
+
+export type HostToEngine =
+  | { type: 'run'; jobId: string; spec: JobSpec }
+  | { type: 'propagate'; jobId: string; spec: PropagateSpec }
+  | { type: 'cancel'; jobId: string }
+  | { type: 'shutdown' };
+
+export type EngineToHost =
+  | { type: 'ready'; pid: number }
+  | { type: 'started'; jobId: string; info: JobStartInfo }
+  | { type: 'progress'; jobId: string; stage: string; done: number; total: number }
+  | { type: 'frame'; jobId: string; index: number }
+  | { type: 'notice'; jobId: string; message: string }
+  /** Mask propagation produced a key: `patch` is the layer edit (see main/engine/mask-propagation.ts). */
+  | { type: 'propagatedKey'; jobId: string; frame: number; patch: unknown }
+  | { type: 'done'; jobId: string; result: JobResult }
+  | { type: 'cancelled'; jobId: string }
+  | { type: 'error'; jobId: string; error: ErrorInfo };
