@@ -101,7 +101,8 @@ export function makeClip(name: string, opts: ClipOptions): string {
   }
   const codecArgs =
     o.codec === 'mjpeg' ? ['-c:v', 'mjpeg', '-q:v', '3', '-pix_fmt', 'yuvj420p'] : o.codec === 'ffv1' ? ['-c:v', 'ffv1'] : ['-c:v', 'libx264', '-preset', 'veryfast', '-crf', '16', '-pix_fmt', 'yuv420p'];
-  const tmp = `${file}.tmp.${o.container}`;
+  // Unique per process: several test workers may generate the same clip at once.
+  const tmp = `${file}.${process.pid}.tmp.${o.container}`;
   rmSync(tmp, { force: true });
   runFfmpeg([
     ...inputs,
@@ -119,7 +120,7 @@ export function makeClip(name: string, opts: ClipOptions): string {
   ]);
   if (o.rotation) {
     // The bundled ffmpeg writes the display matrix only when stream-copying, so add it in a remux.
-    const rotated = `${file}.rot.${o.container}`;
+    const rotated = `${file}.${process.pid}.rot.${o.container}`;
     runFfmpeg(['-i', tmp, '-map', '0', '-c', 'copy', '-metadata:s:v:0', `rotate=${o.rotation}`, rotated]);
     renameSync(rotated, tmp);
   }
@@ -130,17 +131,21 @@ export function makeClip(name: string, opts: ClipOptions): string {
 /** Writes per-frame PNG masks of the moving square (white = remove) into a folder; returns it. */
 export function makeSquareMasks(name: string, opts: { width: number; height: number; frames: number; square: NonNullable<ClipOptions['square']> }): string {
   const dir = path.join(testMediaDir(), `${name}-masks-${key(opts)}`);
-  if (existsSync(path.join(dir, 'done'))) return dir;
-  rmSync(dir, { recursive: true, force: true });
-  mkdirSync(dir, { recursive: true });
+  if (existsSync(dir)) return dir;
+  const tmpDir = `${dir}.${process.pid}.tmp`;
+  rmSync(tmpDir, { recursive: true, force: true });
+  mkdirSync(tmpDir, { recursive: true });
   const s = opts.square;
   runFfmpeg([
     '-f', 'lavfi', '-i', `color=c=black:s=${opts.width}x${opts.height}:r=25`,
     '-f', 'lavfi', '-i', `color=c=white:s=${s.size}x${s.size}:r=25`,
     '-filter_complex', `[0:v][1:v]overlay=x='${s.x0}+${s.dx}*n':y='${s.y0}+${s.dy}*n':shortest=1,format=gray[v]`,
-    '-map', '[v]', '-frames:v', String(opts.frames), '-start_number', '0', path.join(dir, '%05d.png'),
+    '-map', '[v]', '-frames:v', String(opts.frames), '-start_number', '0', path.join(tmpDir, '%05d.png'),
   ]);
-  runFfmpeg(['-f', 'lavfi', '-i', 'color=c=black:s=16x16', '-frames:v', '1', path.join(dir, 'done.png')]);
-  renameSync(path.join(dir, 'done.png'), path.join(dir, 'done'));
+  try {
+    renameSync(tmpDir, dir);
+  } catch {
+    rmSync(tmpDir, { recursive: true, force: true }); // another worker finished first
+  }
   return dir;
 }
