@@ -100,6 +100,8 @@ export const calls = {
 } as const;
 
 export const events = {
+  /** The engine process began the job: `job.device` (the execution provider in use) is now known. */
+  'job.started': event<{ job: JobSummary }>(),
   'job.progress': event<{ jobId: string; stage: string; done: number; total: number }>(),
   /** A final output frame exists; `ref` is its preview JPEG. */
   'job.frame': event<{ jobId: string; index: number; ref: MediaRef }>(),

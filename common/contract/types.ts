@@ -92,7 +92,8 @@ export interface InitialState {
   recovery: RecoveryOffer[];
 }
 
-export type JobMode = 'inpaint' | 'outpaint';
+/** `propagate` = optical-flow mask propagation (job.propagate), which produces keys, not frames. */
+export type JobMode = 'inpaint' | 'outpaint' | 'propagate';
 export type JobState = 'queued' | 'running' | 'done' | 'failed' | 'cancelled';
 
 export interface JobSummary {
@@ -122,7 +123,8 @@ export interface ModelFileStatus {
   file: string;
   state: 'ok' | 'missing' | 'partial' | 'corrupt';
   sizeBytes: number | null;
-  expectedBytes: number;
+  /** Null when the manifest does not know the size (no published conversion of the weights yet). */
+  expectedBytes: number | null;
 }
 
 export interface ModelsStatus {
