@@ -4,9 +4,10 @@
  */
 import { spawnSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
-import { existsSync, mkdirSync, renameSync, rmSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync } from 'node:fs';
 import path from 'node:path';
 import { locateFfmpeg } from '../../main/media/locate';
+import { rotateTagFor } from '../../main/media/rotation';
 
 export const repoRoot = path.resolve(__dirname, '../..');
 export const bmxDir = path.resolve(repoRoot, '../shared/data/bmx-trees');
@@ -48,10 +49,12 @@ export interface ClipOptions {
   /** Make timestamps irregular (variable frame rate). */
   vfr?: boolean;
   container?: 'mp4' | 'mov' | 'mkv' | 'avi';
+  /** Colour tags written into the stream (ffmpeg names: tv/pc, bt709, smpte170m, ...). */
+  color?: { range?: string; space?: string; primaries?: string; transfer?: string };
 }
 
 /** Bump when the generator changes so cached files are regenerated. */
-const GENERATOR_VERSION = 2;
+const GENERATOR_VERSION = 3;
 
 function key(opts: object): string {
   return createHash('sha1').update(JSON.stringify({ v: GENERATOR_VERSION, ...opts })).digest('hex').slice(0, 12);
@@ -63,7 +66,7 @@ export function squareAt(square: NonNullable<ClipOptions['square']>, n: number):
 }
 
 export function makeClip(name: string, opts: ClipOptions): string {
-  const o = { fps: '25', background: 'texture' as const, panSpeed: 2, square: null, audio: false, rotation: 0, codec: 'h264' as const, vfr: false, container: 'mp4' as const, ...opts };
+  const o = { fps: '25', background: 'texture' as const, panSpeed: 2, square: null, audio: false, rotation: 0 as NonNullable<ClipOptions['rotation']>, codec: 'h264' as const, vfr: false, container: 'mp4' as const, ...opts };
   const file = path.join(testMediaDir(), `${name}-${key(o)}.${o.container}`);
   if (existsSync(file)) return file;
 
@@ -115,13 +118,18 @@ export function makeClip(name: string, opts: ClipOptions): string {
     // are cut by duration instead.
     ...(o.audio ? ['-t', ((frames * Number(o.fps.split('/')[1] ?? 1)) / Number(o.fps.split('/')[0])).toFixed(3)] : ['-frames:v', String(frames)]),
     ...codecArgs,
+    ...(o.color?.range ? ['-color_range', o.color.range] : []),
+    ...(o.color?.space ? ['-colorspace', o.color.space] : []),
+    ...(o.color?.primaries ? ['-color_primaries', o.color.primaries] : []),
+    ...(o.color?.transfer ? ['-color_trc', o.color.transfer] : []),
     ...(o.vfr ? ['-vsync', 'vfr', '-enc_time_base', '1:1000', '-bf', '0'] : []),
     tmp,
   ]);
   if (o.rotation) {
-    // The bundled ffmpeg writes the display matrix only when stream-copying, so add it in a remux.
+    // The bundled ffmpeg writes the display matrix only when stream-copying, so add it in a remux
+    // (its rotate tag turns the wrong way: rotateTagFor() mirrors it).
     const rotated = `${file}.${process.pid}.rot.${o.container}`;
-    runFfmpeg(['-i', tmp, '-map', '0', '-c', 'copy', '-metadata:s:v:0', `rotate=${o.rotation}`, rotated]);
+    runFfmpeg(['-i', tmp, '-map', '0', '-c', 'copy', '-metadata:s:v:0', `rotate=${rotateTagFor(o.rotation)}`, rotated]);
     renameSync(rotated, tmp);
   }
   renameSync(tmp, file);
@@ -148,4 +156,21 @@ export function makeSquareMasks(name: string, opts: { width: number; height: num
     rmSync(tmpDir, { recursive: true, force: true }); // another worker finished first
   }
   return dir;
+}
+
+/** Process ids of the running children of this process whose command is `name` (Linux /proc). */
+export function childProcesses(name: string): number[] {
+  const found: number[] = [];
+  for (const entry of readdirSync('/proc')) {
+    if (!/^\d+$/.test(entry)) continue;
+    try {
+      const stat = readFileSync(`/proc/${entry}/stat`, 'utf8');
+      // pid (comm) state ppid ...
+      const m = /^\d+ \((.*)\) (\S) (\d+)/.exec(stat);
+      if (m && m[1] === name && m[2] !== 'Z' && Number(m[3]) === process.pid) found.push(Number(entry));
+    } catch {
+      // the process ended while we looked
+    }
+  }
+  return found;
 }

@@ -1,0 +1,3 @@
+/** main/media: everything else imports media I/O from here. */
+export { locateFfmpeg, resetFfmpegLocation, type FfmpegBinaries } from './locate';
+export { probeMedia, FOLDER_FPS, type ProbeOptions } from './probe';
