@@ -1,0 +1,165 @@
+// The model manager on real files: the generated contract fixtures (real ONNX bytes, real sha256).
+import { cpSync, existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, truncateSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { generateFixtures } from '../../models/fixtures';
+import { bundledManifest, defaultModelsDir, importModels, modelsStatus, requireModelFiles, verifyModels } from '../../main/models';
+import { contractFiles } from '../../main/models/contract';
+
+let root: string;
+let fixtures: string;
+
+beforeAll(() => {
+  root = mkdtempSync(path.join(tmpdir(), 'cleanplate-models-'));
+  fixtures = path.join(root, 'fixtures');
+  generateFixtures(fixtures);
+});
+afterAll(() => rmSync(root, { recursive: true, force: true }));
+
+function copyOfFixtures(name: string): string {
+  const dir = path.join(root, name);
+  cpSync(fixtures, dir, { recursive: true });
+  return dir;
+}
+
+describe('bundled manifest', () => {
+  it('lists every contract file with the S-Lab licence and no invented sizes or hashes', () => {
+    const m = bundledManifest();
+    expect(m.files.map((f) => f.file).sort()).toEqual(contractFiles().map((f) => f.file).sort());
+    expect(m.license.id).toBe('S-Lab-1.0');
+    expect(m.license.commercialUse).toBe(false);
+    expect(m.files.every((f) => f.size === null && f.sha256 === null && f.url === null)).toBe(true);
+  });
+});
+
+describe('modelsStatus', () => {
+  it('puts models in the user data folder', () => {
+    expect(defaultModelsDir('/home/u/.config/Cleanplate')).toBe(path.join('/home/u/.config/Cleanplate', 'models'));
+  });
+
+  it('reports classic ready and names the missing ProPainter files in an empty folder', async () => {
+    const empty = path.join(root, 'empty');
+    const s = await modelsStatus(empty);
+    expect(s.engines.find((e) => e.id === 'classic')?.ready).toBe(true);
+    const pp = s.engines.find((e) => e.id === 'propainter')!;
+    expect(pp.ready).toBe(false);
+    expect(pp.detail).toBe('missing raft.onnx, rfc_encoder.onnx and 8 more — download or import models');
+    expect(s.files.every((f) => f.state === 'missing')).toBe(true);
+    expect(s.license.name).toBe('S-Lab License 1.0');
+  });
+
+  it('reports the fixture set ready', async () => {
+    const s = await modelsStatus(fixtures);
+    expect(s.engines.find((e) => e.id === 'propainter')).toEqual({ id: 'propainter', ready: true, detail: 'ready' });
+    expect(s.files.every((f) => f.state === 'ok' && f.sizeBytes === f.expectedBytes)).toBe(true);
+  });
+
+  it('names a single missing file in one line', async () => {
+    const dir = copyOfFixtures('one-missing');
+    rmSync(path.join(dir, 'pp_transformer.onnx'));
+    const pp = (await modelsStatus(dir)).engines.find((e) => e.id === 'propainter')!;
+    expect(pp.detail).toBe(`pp_transformer.onnx is missing from ${dir}; download or import the models`);
+  });
+});
+
+describe('verifyModels', () => {
+  it('passes the fixtures, hashes included', async () => {
+    const r = await verifyModels(fixtures);
+    expect(r.ok).toBe(true);
+    expect(r.checks).toHaveLength(contractFiles().length);
+  });
+
+  it('reports a flipped byte as corrupt by name (sha256 mismatch)', async () => {
+    const dir = copyOfFixtures('flipped');
+    const file = path.join(dir, 'rfc_decoder.onnx');
+    const bytes = readFileSync(file);
+    bytes[bytes.length >> 1] ^= 0xff;
+    writeFileSync(file, bytes);
+    const r = await verifyModels(dir);
+    expect(r.ok).toBe(false);
+    const bad = r.checks.filter((c) => c.state !== 'ok');
+    expect(bad.map((c) => [c.file, c.state])).toEqual([['rfc_decoder.onnx', 'corrupt']]);
+    expect(bad[0]!.problem).toBe('rfc_decoder.onnx is corrupt (its sha256 does not match the manifest); download or import it again');
+  });
+
+  it('reports a short file as partial, with both sizes', async () => {
+    const dir = copyOfFixtures('short');
+    truncateSync(path.join(dir, 'raft.onnx'), 1000);
+    const c = (await verifyModels(dir)).checks.find((x) => x.file === 'raft.onnx')!;
+    expect(c.state).toBe('partial');
+    expect(c.problem).toMatch(/^raft\.onnx is incomplete \(1\.0 KB of \d+\.\d KB\); download it again to resume$/);
+  });
+
+  it('reports a file that is not ONNX when the manifest cannot know its size (no manifest in the folder)', async () => {
+    const dir = copyOfFixtures('not-onnx');
+    rmSync(path.join(dir, 'manifest.json'));
+    writeFileSync(path.join(dir, 'raft.onnx'), '<html>Not Found</html>');
+    const c = (await verifyModels(dir)).checks.find((x) => x.file === 'raft.onnx')!;
+    expect(c.state).toBe('corrupt');
+    expect(c.problem).toBe('raft.onnx is not an ONNX file; convert the weights with models/convert or download the models again');
+  });
+
+  it('refuses a manifest made for another contract version', async () => {
+    const dir = copyOfFixtures('old-contract');
+    const m = JSON.parse(readFileSync(path.join(dir, 'manifest.json'), 'utf8'));
+    writeFileSync(path.join(dir, 'manifest.json'), JSON.stringify({ ...m, contract: 2 }));
+    await expect(verifyModels(dir)).rejects.toThrow(/contract version 2, but this Cleanplate needs version 1; convert the models again/);
+  });
+
+  it('says when the folder does not exist', async () => {
+    await expect(verifyModels(path.join(root, 'nope'))).rejects.toThrow(/the models folder .*nope does not exist; download or import the models first/);
+  });
+});
+
+describe('requireModelFiles (engine start)', () => {
+  it('returns paths when the files are fine and throws the problem line otherwise', async () => {
+    const paths = await requireModelFiles(fixtures, ['raft.onnx', 'pp_decoder.onnx']);
+    expect(paths['raft.onnx']).toBe(path.join(fixtures, 'raft.onnx'));
+    await expect(requireModelFiles(path.join(root, 'empty2'), ['raft.onnx'])).rejects.toThrow(/does not exist; download or import the ProPainter models first/);
+    await expect(requireModelFiles(null, ['raft.onnx'])).rejects.toThrow(/needs its model files/);
+    const dir = copyOfFixtures('req-missing');
+    rmSync(path.join(dir, 'raft.onnx'));
+    await expect(requireModelFiles(dir, ['raft.onnx'])).rejects.toThrow(`raft.onnx is missing from ${dir}; download or import the models`);
+  });
+});
+
+describe('importModels', () => {
+  it('copies a verified folder into the models folder and writes a manifest with real hashes', async () => {
+    const to = path.join(root, 'user', 'models');
+    const status = await importModels(fixtures, to);
+    expect(status.engines.find((e) => e.id === 'propainter')?.ready).toBe(true);
+    expect((await verifyModels(to)).ok).toBe(true);
+    expect(readdirSync(path.join(root, 'user')).sort()).toEqual(['models']); // no staging or retired folders left
+  });
+
+  it('refuses a folder with a damaged file, naming it, and leaves the existing models untouched', async () => {
+    const to = path.join(root, 'user2', 'models');
+    await importModels(fixtures, to);
+    const bad = copyOfFixtures('bad-source');
+    const bytes = readFileSync(path.join(bad, 'pp_encoder.onnx'));
+    bytes[100] ^= 0x55;
+    writeFileSync(path.join(bad, 'pp_encoder.onnx'), bytes);
+    await expect(importModels(bad, to)).rejects.toThrow(`cannot import from ${bad}: pp_encoder.onnx is corrupt (its sha256 does not match the manifest); download or import it again`);
+    expect((await verifyModels(to)).ok).toBe(true);
+    expect(readdirSync(path.join(root, 'user2'))).toEqual(['models']);
+  });
+
+  it('refuses a folder missing a required file and accepts one without the optional fp16 files', async () => {
+    const noFp16 = copyOfFixtures('no-fp16');
+    for (const f of readdirSync(noFp16)) if (f.endsWith('.fp16.onnx')) rmSync(path.join(noFp16, f));
+    const to = path.join(root, 'user3', 'models');
+    const s = await importModels(noFp16, to);
+    expect(s.engines.find((e) => e.id === 'propainter')?.ready).toBe(true);
+    expect(existsSync(path.join(to, 'pp_decoder.fp16.onnx'))).toBe(false);
+
+    const missing = copyOfFixtures('missing-required');
+    rmSync(path.join(missing, 'rfc_prop_forward.onnx'));
+    await expect(importModels(missing, path.join(root, 'user4', 'models'))).rejects.toThrow(/rfc_prop_forward\.onnx is missing/);
+    expect(existsSync(path.join(root, 'user4', 'models'))).toBe(false);
+  });
+
+  it('refuses a path that is not a folder', async () => {
+    await expect(importModels(path.join(fixtures, 'raft.onnx'), path.join(root, 'x'))).rejects.toThrow(/is not a folder; choose the folder that holds the \.onnx model files/);
+  });
+});
