@@ -1,3 +1,4 @@
 /** main/media: everything else imports media I/O from here. */
 export { locateFfmpeg, resetFfmpegLocation, type FfmpegBinaries } from './locate';
 export { probeMedia, FOLDER_FPS, type ProbeOptions } from './probe';
+export { decodeFrames, checkRange, bytesPerPixel, type DecodeOptions, type DecodedFrame, type RawPixelFormat, type ScaleFilter } from './decode';

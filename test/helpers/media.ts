@@ -54,7 +54,7 @@ export interface ClipOptions {
 }
 
 /** Bump when the generator changes so cached files are regenerated. */
-const GENERATOR_VERSION = 3;
+const GENERATOR_VERSION = 4;
 
 function key(opts: object): string {
   return createHash('sha1').update(JSON.stringify({ v: GENERATOR_VERSION, ...opts })).digest('hex').slice(0, 12);
@@ -63,6 +63,15 @@ function key(opts: object): string {
 /** The moving square's top-left corner at frame n (what the generator draws). */
 export function squareAt(square: NonNullable<ClipOptions['square']>, n: number): { x: number; y: number } {
   return { x: square.x0 + square.dx * n, y: square.y0 + square.dy * n };
+}
+
+/**
+ * The overlay that draws the square where squareAt() says. The frame number comes from the time:
+ * ffmpeg 4.1's overlay counts `n` from 1, and in YUV it rounds positions to even pixels.
+ */
+function squareOverlay(s: NonNullable<ClipOptions['square']>, fps: string): string {
+  const n = `floor(t*${fps}+0.5)`;
+  return `overlay=x='${s.x0}+${s.dx}*${n}':y='${s.y0}+${s.dy}*${n}':shortest=1:format=rgb`;
 }
 
 export function makeClip(name: string, opts: ClipOptions): string {
@@ -88,7 +97,7 @@ export function makeClip(name: string, opts: ClipOptions): string {
   if (o.square) {
     const s = o.square;
     inputs.push('-f', 'lavfi', '-i', `color=c=${s.color ?? 'red'}:s=${s.size}x${s.size}:r=${o.fps}`);
-    graph += `;[bg][1:v]overlay=x='${s.x0}+${s.dx}*n':y='${s.y0}+${s.dy}*n':shortest=1,format=yuv420p[v]`;
+    graph += `;[bg][1:v]${squareOverlay(s, o.fps)},format=yuv420p[v]`;
   } else {
     graph += ';[bg]format=yuv420p[v]';
   }
@@ -147,7 +156,7 @@ export function makeSquareMasks(name: string, opts: { width: number; height: num
   runFfmpeg([
     '-f', 'lavfi', '-i', `color=c=black:s=${opts.width}x${opts.height}:r=25`,
     '-f', 'lavfi', '-i', `color=c=white:s=${s.size}x${s.size}:r=25`,
-    '-filter_complex', `[0:v][1:v]overlay=x='${s.x0}+${s.dx}*n':y='${s.y0}+${s.dy}*n':shortest=1,format=gray[v]`,
+    '-filter_complex', `[0:v][1:v]${squareOverlay(s, '25')},format=gray[v]`,
     '-map', '[v]', '-frames:v', String(opts.frames), '-start_number', '0', path.join(tmpDir, '%05d.png'),
   ]);
   try {
