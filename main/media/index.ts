@@ -2,3 +2,4 @@
 export { locateFfmpeg, resetFfmpegLocation, type FfmpegBinaries } from './locate';
 export { probeMedia, FOLDER_FPS, type ProbeOptions } from './probe';
 export { decodeFrames, checkRange, bytesPerPixel, type DecodeOptions, type DecodedFrame, type RawPixelFormat, type ScaleFilter } from './decode';
+export { decodeMaskFrames, type MaskDecodeOptions } from './masks';
