@@ -4,10 +4,10 @@
  * - `dilateCross`: the engines' hole dilation, identical to scipy.ndimage.binary_dilation with its
  *   default 3x3 cross repeated N times (what ProPainter's --mask_dilation does);
  * - `dilateDisk` / `erodeDisk` / `featherOutward`: the rasterizer's per-layer grow, shrink and soft
- *   edge, built on an exact Euclidean distance transform (Felzenszwalb & Huttenlocher, "Distance
- *   Transforms of Sampled Functions", 2012).
+ *   edge, built on a Euclidean distance transform that is exact up to the radius it is asked for.
  * Distances are measured between pixel centres. A pixel is "inside" when its value is >= 128 (for the
- * 0/255 masks the rasterizer makes, any non-zero pixel).
+ * 0/255 masks the rasterizer makes, any non-zero pixel). The optional `within` box, when a caller
+ * knows one, must contain every inside pixel (null: there are none); it saves a scan of the whole mask.
  */
 
 /** Pixel rectangle [x0, x1) x [y0, y1). */
@@ -19,8 +19,6 @@ export interface Box {
 }
 
 const INSIDE = 128;
-/** "No seed here" for squared distances; finite so that the envelope arithmetic never sees Inf - Inf. */
-const FAR = 1e20;
 
 /**
  * scipy.ndimage.binary_dilation(mask != 0, iterations=N) with the default structure (the 3x3 cross,
@@ -35,29 +33,56 @@ export function dilateCross(mask: Uint8Array, width: number, height: number, ite
     for (let i = 0; i < out.length; i++) out[i] = mask[i] !== 0 ? 1 : 0;
     return out;
   }
-  const far = width + height + iterations + 1;
-  const dist = new Int32Array(width * height);
+  // Only the non-zero pixels' bounding box grown by N can change; an L1 path between two pixels stays
+  // in their bounding box, so distances computed inside this region are exact.
+  const seeds = nonZeroBox(mask, width, height);
+  if (!seeds) return out;
+  const box = growBox(seeds, iterations, width, height);
+  const bw = box.x1 - box.x0;
+  const far = bw + box.y1 - box.y0 + iterations + 1;
+  const dist = new Int32Array(bw * (box.y1 - box.y0));
   // Forward pass (from the top-left), then backward (from the bottom-right): exact for L1.
-  for (let y = 0, i = 0; y < height; y++) {
-    for (let x = 0; x < width; x++, i++) {
-      let d = mask[i] !== 0 ? 0 : far;
+  for (let y = box.y0, j = 0; y < box.y1; y++) {
+    for (let x = box.x0; x < box.x1; x++, j++) {
+      let d = mask[y * width + x] !== 0 ? 0 : far;
       if (d !== 0) {
-        if (x > 0 && dist[i - 1]! + 1 < d) d = dist[i - 1]! + 1;
-        if (y > 0 && dist[i - width]! + 1 < d) d = dist[i - width]! + 1;
+        if (x > box.x0 && dist[j - 1]! + 1 < d) d = dist[j - 1]! + 1;
+        if (y > box.y0 && dist[j - bw]! + 1 < d) d = dist[j - bw]! + 1;
       }
-      dist[i] = d;
+      dist[j] = d;
     }
   }
-  for (let y = height - 1, i = width * height - 1; y >= 0; y--) {
-    for (let x = width - 1; x >= 0; x--, i--) {
-      let d = dist[i]!;
-      if (x < width - 1 && dist[i + 1]! + 1 < d) d = dist[i + 1]! + 1;
-      if (y < height - 1 && dist[i + width]! + 1 < d) d = dist[i + width]! + 1;
-      dist[i] = d;
-      out[i] = d <= iterations ? 1 : 0;
+  for (let y = box.y1 - 1, j = dist.length - 1; y >= box.y0; y--) {
+    for (let x = box.x1 - 1; x >= box.x0; x--, j--) {
+      let d = dist[j]!;
+      if (x < box.x1 - 1 && dist[j + 1]! + 1 < d) d = dist[j + 1]! + 1;
+      if (y < box.y1 - 1 && dist[j + bw]! + 1 < d) d = dist[j + bw]! + 1;
+      dist[j] = d;
+      if (d <= iterations) out[y * width + x] = 1;
     }
   }
   return out;
+}
+
+function nonZeroBox(mask: Uint8Array, width: number, height: number): Box | null {
+  let x0 = width;
+  let y0 = -1;
+  let x1 = 0;
+  let y1 = 0;
+  for (let y = 0; y < height; y++) {
+    const row = y * width;
+    let first = row;
+    const end = row + width;
+    while (first < end && mask[first] === 0) first++;
+    if (first === end) continue;
+    let last = end - 1;
+    while (mask[last] === 0) last--;
+    x0 = Math.min(x0, first - row);
+    x1 = Math.max(x1, last - row + 1);
+    if (y0 < 0) y0 = y;
+    y1 = y + 1;
+  }
+  return y0 < 0 ? null : { x0, y0, x1, y1 };
 }
 
 /** Bounding box of the inside pixels (value >= 128), or null when there are none. */
@@ -92,62 +117,66 @@ export function growBox(box: Box, by: number, width: number, height: number): Bo
 
 /**
  * Squared Euclidean distance from every pixel of `box` to the nearest pixel of `box` whose membership
- * (value >= 128) equals `toInside`; FAR-ish (>= 1e19) where the box holds no such pixel.
- * Column pass: distance to the nearest seed in the same column (two sweeps). Row pass: the lower
- * envelope of parabolas, which makes the result exact.
+ * (value >= 128) equals `toInside`, exact up to `reach`; any value > reach^2 means "farther than reach".
+ * Row pass: distance along the row to the nearest seed (capped). Column step: the minimum over rows
+ * dy away of dy^2 + row distance^2, stopping once dy^2 alone exceeds the best so far, and skipped
+ * where no row within reach has a seed within reach; so pixels on, near or far from seeds cost
+ * little and none costs more than 2 * reach. Memory is read row by row.
  */
-export function squaredDistance(mask: Uint8Array, width: number, box: Box, toInside: boolean): Float32Array {
+export function squaredDistanceWithin(mask: Uint8Array, width: number, box: Box, toInside: boolean, reach: number): Int32Array {
   const bw = box.x1 - box.x0;
   const bh = box.y1 - box.y0;
-  const d2 = new Float32Array(bw * bh);
-  const colDist = new Float64Array(bh);
-  for (let x = 0; x < bw; x++) {
-    let last = -Infinity;
-    for (let y = 0; y < bh; y++) {
-      if (mask[(box.y0 + y) * width + box.x0 + x]! >= INSIDE === toInside) last = y;
-      colDist[y] = y - last;
+  const reachRows = Math.floor(reach);
+  const cap = reachRows + 1;
+  const rowDist = new Int32Array(bw * bh);
+  for (let y = 0; y < bh; y++) {
+    const src = (box.y0 + y) * width + box.x0;
+    const row = y * bw;
+    let seed = -cap;
+    for (let x = 0; x < bw; x++) {
+      if (mask[src + x]! >= INSIDE === toInside) seed = x;
+      rowDist[row + x] = Math.min(cap, x - seed);
     }
-    last = Infinity;
-    for (let y = bh - 1; y >= 0; y--) {
-      if (colDist[y] === 0) last = y;
-      const d = Math.min(colDist[y]!, last - y);
-      d2[y * bw + x] = d === Infinity ? FAR : d * d;
+    seed = bw + cap;
+    for (let x = bw - 1; x >= 0; x--) {
+      if (rowDist[row + x] === 0) seed = x;
+      else if (seed - x < rowDist[row + x]!) rowDist[row + x] = seed - x;
     }
   }
-  const f = new Float64Array(bw);
-  const v = new Int32Array(bw);
-  const z = new Float64Array(bw + 1);
+  // Vertical distance to the nearest row whose row distance is within reach, same column: where it
+  // is beyond reach, so is the pixel, and the column step can skip it.
+  const d2 = new Int32Array(bw * bh);
+  const nearRow = new Int32Array(bw).fill(-cap);
   for (let y = 0; y < bh; y++) {
-    const row = y * bw;
-    for (let x = 0; x < bw; x++) f[x] = d2[row + x]!;
-    lowerEnvelope(f, bw, v, z);
-    for (let q = 0, k = 0; q < bw; q++) {
-      while (z[k + 1]! < q) k++;
-      const dq = q - v[k]!;
-      d2[row + q] = dq * dq + f[v[k]!]!;
+    for (let x = 0, j = y * bw; x < bw; x++, j++) {
+      if (rowDist[j]! <= reachRows) nearRow[x] = y;
+      d2[j] = y - nearRow[x]!;
+    }
+  }
+  nearRow.fill(bh + cap);
+  const far = cap * cap + 1;
+  for (let y = bh - 1; y >= 0; y--) {
+    for (let x = 0, j = y * bw; x < bw; x++, j++) {
+      if (rowDist[j]! <= reachRows) nearRow[x] = y;
+      if (d2[j]! > reachRows && nearRow[x]! - y > reachRows) {
+        d2[j] = far;
+        continue;
+      }
+      let best = rowDist[j]! * rowDist[j]!;
+      for (let dy = 1; dy <= reachRows && dy * dy < best; dy++) {
+        if (y >= dy) {
+          const h = rowDist[j - dy * bw]!;
+          if (dy * dy + h * h < best) best = dy * dy + h * h;
+        }
+        if (y + dy < bh) {
+          const h = rowDist[j + dy * bw]!;
+          if (dy * dy + h * h < best) best = dy * dy + h * h;
+        }
+      }
+      d2[j] = best;
     }
   }
   return d2;
-}
-
-/** Lower envelope of the parabolas (q - p)^2 + f[p] (Felzenszwalb & Huttenlocher, algorithm 1). */
-function lowerEnvelope(f: Float64Array, n: number, v: Int32Array, z: Float64Array): void {
-  let k = 0;
-  v[0] = 0;
-  z[0] = -Infinity;
-  z[1] = Infinity;
-  for (let q = 1; q < n; q++) {
-    // f[q] - f[p] first: equal FAR values cancel exactly instead of swallowing q^2 - p^2.
-    let s = (f[q]! - f[v[k]!]! + q * q - v[k]! * v[k]!) / (2 * (q - v[k]!));
-    while (s <= z[k]!) {
-      k--;
-      s = (f[q]! - f[v[k]!]! + q * q - v[k]! * v[k]!) / (2 * (q - v[k]!));
-    }
-    k++;
-    v[k] = q;
-    z[k] = s;
-    z[k + 1] = Infinity;
-  }
 }
 
 /**
@@ -155,17 +184,12 @@ function lowerEnvelope(f: Float64Array, n: number, v: Int32Array, z: Float64Arra
  * Euclidean distance <= radius of it (radius 1 = the 4-neighbour cross, 1.5 = the 3x3 square).
  * Returns a new 0/255 mask.
  */
-export function dilateDisk(mask: Uint8Array, width: number, height: number, radius: number): Uint8Array {
+export function dilateDisk(mask: Uint8Array, width: number, height: number, radius: number, within?: Box | null): Uint8Array {
   checkSize(mask, width, height);
-  const out = binarize(mask);
-  const inside = insideBox(mask, width, height);
+  const inside = within === undefined ? insideBox(mask, width, height) : within;
+  const out = binarize(mask, width, inside);
   if (!inside || radius <= 0) return out;
-  const box = growBox(inside, Math.floor(radius), width, height);
-  const d2 = squaredDistance(mask, width, box, true);
-  const r2 = radius * radius;
-  for (let y = box.y0, j = 0; y < box.y1; y++) {
-    for (let x = box.x0, i = y * width + box.x0; x < box.x1; x++, i++, j++) if (d2[j]! <= r2) out[i] = 255;
-  }
+  stampDisks(out, width, runsOf(mask, width, inside, true), radius, { x0: 0, y0: 0, x1: width, y1: height }, 255);
   return out;
 }
 
@@ -174,20 +198,72 @@ export function dilateDisk(mask: Uint8Array, width: number, height: number, radi
  * Euclidean distance <= radius of it. The frame border does not erode (a mask touching the edge stays
  * at the edge), as a mask that covers an object leaving the frame should.
  */
-export function erodeDisk(mask: Uint8Array, width: number, height: number, radius: number): Uint8Array {
+export function erodeDisk(mask: Uint8Array, width: number, height: number, radius: number, within?: Box | null): Uint8Array {
   checkSize(mask, width, height);
-  const out = binarize(mask);
-  const inside = insideBox(mask, width, height);
+  const inside = within === undefined ? insideBox(mask, width, height) : within;
+  const out = binarize(mask, width, inside);
   if (!inside || radius <= 0) return out;
   // One ring of outside pixels around the inside box is enough: any farther outside pixel is at least
   // as far from every inside pixel as its projection onto that ring.
-  const box = growBox(inside, 1, width, height);
-  const d2 = squaredDistance(mask, width, box, false);
-  const r2 = radius * radius;
-  for (let y = box.y0, j = 0; y < box.y1; y++) {
-    for (let x = box.x0, i = y * width + box.x0; x < box.x1; x++, i++, j++) if (d2[j]! <= r2) out[i] = 0;
-  }
+  stampDisks(out, width, runsOf(mask, width, growBox(inside, 1, width, height), false), radius, inside, 0);
   return out;
+}
+
+/** Horizontal runs [start, end) of pixels with the given membership, per row of `box`, in image x. */
+interface Runs {
+  y0: number;
+  /** Runs of row y0 + r are start/end[first[r] .. first[r + 1]). */
+  first: Int32Array;
+  start: Int32Array;
+  end: Int32Array;
+}
+
+function runsOf(mask: Uint8Array, width: number, box: Box, inside: boolean): Runs {
+  const rows = box.y1 - box.y0;
+  const first = new Int32Array(rows + 1);
+  const start: number[] = [];
+  const end: number[] = [];
+  for (let r = 0; r < rows; r++) {
+    first[r] = start.length;
+    const row = (box.y0 + r) * width;
+    let x = box.x0;
+    while (x < box.x1) {
+      while (x < box.x1 && mask[row + x]! >= INSIDE !== inside) x++;
+      if (x === box.x1) break;
+      const a = x;
+      while (x < box.x1 && mask[row + x]! >= INSIDE === inside) x++;
+      start.push(a);
+      end.push(x);
+    }
+  }
+  first[rows] = start.length;
+  return { y0: box.y0, first, start: Int32Array.from(start), end: Int32Array.from(end) };
+}
+
+/**
+ * Writes `value` at every pixel of `clip` within distance <= radius of a run pixel: row dy away from a
+ * run [a, b), that is [a - w, b + w) with w = floor(sqrt(radius^2 - dy^2)), exact for integer offsets.
+ * Native fills, one per run and row offset.
+ */
+function stampDisks(out: Uint8Array, width: number, runs: Runs, radius: number, clip: Box, value: number): void {
+  const reach = Math.floor(radius);
+  const halfWidths = Int32Array.from({ length: reach + 1 }, (_, dy) => Math.floor(Math.sqrt(radius * radius - dy * dy) + 1e-9));
+  const rows = runs.first.length - 1;
+  for (let r = 0; r < rows; r++) {
+    const from = runs.first[r]!;
+    const to = runs.first[r + 1]!;
+    if (from === to) continue;
+    const sy = runs.y0 + r;
+    for (let y = Math.max(clip.y0, sy - reach); y < Math.min(clip.y1, sy + reach + 1); y++) {
+      const w = halfWidths[Math.abs(y - sy)]!;
+      const row = y * width;
+      for (let k = from; k < to; k++) {
+        const a = Math.max(clip.x0, runs.start[k]! - w);
+        const b = Math.min(clip.x1, runs.end[k]! + w);
+        if (a < b) out.fill(value, row + a, row + b);
+      }
+    }
+  }
 }
 
 /**
@@ -198,16 +274,17 @@ export function erodeDisk(mask: Uint8Array, width: number, height: number, radiu
  * removal mask must never let the object's own edge pixels show through the fill.
  * Non-increasing with distance from the region. Modifies and returns `mask`.
  */
-export function featherOutward(mask: Uint8Array, width: number, height: number, feather: number): Uint8Array {
+export function featherOutward(mask: Uint8Array, width: number, height: number, feather: number, within?: Box | null): Uint8Array {
   checkSize(mask, width, height);
-  const inside = insideBox(mask, width, height);
+  const inside = within === undefined ? insideBox(mask, width, height) : within;
   if (!inside || feather <= 0) return mask;
   const box = growBox(inside, Math.ceil(feather + 0.5), width, height);
-  const d2 = squaredDistance(mask, width, box, true);
+  const d2 = squaredDistanceWithin(mask, width, box, true, feather + 0.5);
+  const reach2 = (feather + 0.5) * (feather + 0.5);
   for (let y = box.y0, j = 0; y < box.y1; y++) {
     for (let x = box.x0, i = y * width + box.x0; x < box.x1; x++, i++, j++) {
+      if (d2[j]! >= reach2) continue;
       const t = (Math.sqrt(d2[j]!) - 0.5) / feather;
-      if (t >= 1) continue;
       const s = t <= 0 ? 1 : 1 - t;
       const a = Math.round(255 * s * s * (3 - 2 * s));
       if (a > mask[i]!) mask[i] = a;
@@ -216,9 +293,12 @@ export function featherOutward(mask: Uint8Array, width: number, height: number, 
   return mask;
 }
 
-function binarize(mask: Uint8Array): Uint8Array {
+function binarize(mask: Uint8Array, width: number, box: Box | null): Uint8Array {
   const out = new Uint8Array(mask.length);
-  for (let i = 0; i < mask.length; i++) out[i] = mask[i]! >= INSIDE ? 255 : 0;
+  if (!box) return out;
+  for (let y = box.y0; y < box.y1; y++) {
+    for (let i = y * width + box.x0, end = y * width + box.x1; i < end; i++) out[i] = mask[i]! >= INSIDE ? 255 : 0;
+  }
   return out;
 }
 
