@@ -38,6 +38,18 @@ export function buildBridgeCalls(transport: Transport): BridgeCalls {
   return groups as unknown as BridgeCalls;
 }
 
+/** A cache ref as a URL path: each segment escaped ("frames/ab12/000042.jpg" stays readable). */
+export function encodeMediaRef(ref: string): string {
+  return ref.split('/').map(encodeURIComponent).join('/');
+}
+
+/** Electron's URL schemes: the renderer's page (cleanplate-app://app/…) and cache files (cleanplate-media://cache/<ref>). */
+export const APP_SCHEME = 'cleanplate-app';
+export const MEDIA_SCHEME = 'cleanplate-media';
+
+/** The one IPC channel Electron's main process pushes contract events on, as `{ event, payload }`. */
+export const EVENT_CHANNEL = 'cleanplate:event';
+
 export function isEventName(name: string): name is EventName {
   return (eventNames as string[]).includes(name);
 }

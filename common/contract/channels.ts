@@ -121,7 +121,7 @@ export const events = {
   'app.command': event<{ command: AppCommand; path?: string }>(),
 } as const;
 
-export type AppCommand = 'undo' | 'redo' | 'save' | 'saveAs' | 'open' | 'openVideo' | 'export' | 'help' | 'openPath';
+export type AppCommand = 'undo' | 'redo' | 'save' | 'saveAs' | 'open' | 'openVideo' | 'export' | 'importModels' | 'help' | 'openPath';
 
 export type Calls = typeof calls;
 export type Events = typeof events;

@@ -25,6 +25,7 @@ import { answerCacheRequest, resolveUnder } from '../services/cache-files';
 import { describeWriteError } from '../services/atomic-file';
 import type { Dispatch } from '../services/dispatcher';
 import type { Log } from '../services/log';
+import { rendererCsp, rendererFileType } from '../services/renderer-files';
 import { refuseReason } from './guard';
 
 export interface WebHostOptions {
@@ -44,39 +45,6 @@ export interface WebHost {
   readonly port: number;
   broadcast<E extends EventName>(event: E, payload: EventPayload<E>): void;
   close(): Promise<void>;
-}
-
-const staticTypes: Record<string, string> = {
-  '.html': 'text/html; charset=utf-8',
-  '.js': 'text/javascript; charset=utf-8',
-  '.mjs': 'text/javascript; charset=utf-8',
-  '.css': 'text/css; charset=utf-8',
-  '.json': 'application/json',
-  '.map': 'application/json',
-  '.svg': 'image/svg+xml',
-  '.png': 'image/png',
-  '.jpg': 'image/jpeg',
-  '.ico': 'image/x-icon',
-  '.woff': 'font/woff',
-  '.woff2': 'font/woff2',
-  '.wasm': 'application/wasm',
-};
-
-/** Same policy as the page's own CSP meta, plus what only a header can say (frame-ancestors). */
-function contentSecurityPolicy(port: number): string {
-  const ws = `ws://127.0.0.1:${port} ws://localhost:${port}`;
-  return [
-    "default-src 'self'",
-    "script-src 'self'",
-    "style-src 'self' 'unsafe-inline'",
-    "img-src 'self' data: blob:",
-    "media-src 'self' blob:",
-    `connect-src 'self' ${ws}`,
-    "worker-src 'self' blob:",
-    "object-src 'none'",
-    "base-uri 'none'",
-    "frame-ancestors 'none'",
-  ].join('; ');
 }
 
 const securityHeaders = { 'X-Content-Type-Options': 'nosniff', 'Cross-Origin-Resource-Policy': 'same-origin', 'Referrer-Policy': 'no-referrer' };
@@ -163,14 +131,14 @@ async function serveStatic(req: IncomingMessage, res: ServerResponse, pathname: 
   if (req.method !== 'GET' && req.method !== 'HEAD') return sendText(res, 405, 'Method not allowed', { Allow: 'GET, HEAD' });
   const rel = pathname === '/' ? 'index.html' : pathname.slice(1);
   const file = await resolveUnder(opts.rendererDir, rel);
-  const type = file ? staticTypes[path.extname(file).toLowerCase()] : undefined;
+  const type = file ? rendererFileType(file) : null;
   if (!file || !type) {
     if (rel === 'index.html') return sendText(res, 503, 'The renderer is not built yet; run "npm run build" and reload.');
     return sendText(res, 404, 'Not found');
   }
   const size = (await fs.stat(file)).size;
   const headers: Record<string, string> = { 'Content-Type': type, 'Content-Length': String(size), 'Cache-Control': 'no-cache' };
-  if (type.startsWith('text/html')) headers['Content-Security-Policy'] = contentSecurityPolicy(port);
+  if (type.startsWith('text/html')) headers['Content-Security-Policy'] = rendererCsp({ media: [], connect: [`ws://127.0.0.1:${port}`, `ws://localhost:${port}`] });
   await streamFile(req, res, 200, headers, file, 0, size - 1);
 }
 

@@ -4,7 +4,7 @@
  * services are the same code under Electron and under the web host.
  */
 import type { EventName, EventPayload } from '../../common/contract/channels';
-import type { HostKind } from '../../common/contract/types';
+import type { HostKind, RecentProject } from '../../common/contract/types';
 import type { ExportFormat } from '../../common/project/schema';
 import type { EngineToHost, HostToEngine } from '../engine/protocol';
 import type { Log } from './log';
@@ -45,4 +45,8 @@ export interface ServiceContext {
   /** Null where the host cannot show native dialogs (the web host asks in the page instead). */
   dialogs: NativeDialogs | null;
   log: Log;
+  /** A project the OS asked to open at launch (file association), consumed by `app.initialState`. */
+  openAtStartup?: () => string | null;
+  /** The recent-projects list changed (Electron rebuilds its Open Recent menu). */
+  onRecentChanged?: (recent: RecentProject[]) => void;
 }

@@ -4,12 +4,20 @@
  * events to its renderer, and calls `dispose` when it quits.
  */
 import { promises as fs } from 'node:fs';
+import path from 'node:path';
+import type { RecentProject } from '../../common/contract/types';
 import { UserError } from '../../common/errors';
 import type { ServiceContext } from './context';
 import { dialogHandlers } from './dialogs';
 import { createDispatcher } from './dispatcher';
 import type { Dispatch, Handlers } from './dispatcher';
+import { probeMedia } from '../media/index';
 import { JobRegistry } from './job-registry';
+import { ModelsService } from './models-service';
+import { ProjectStore } from './project-store';
+import type { MediaOpener } from './project-store';
+import { RecentProjects } from './recent-projects';
+import { SessionRecovery } from './recovery';
 import { userDataPaths } from './paths';
 import type { UserDataPaths } from './paths';
 
@@ -20,6 +28,8 @@ export interface Services {
   dispatch: Dispatch;
   handlers: Handlers;
   paths: UserDataPaths;
+  recentProjects(): Promise<RecentProject[]>;
+  /** Stops jobs and downloads and ends the session cleanly (its autosaves are no longer needed). */
   dispose(): Promise<void>;
 }
 
@@ -30,8 +40,14 @@ function pending(what: string): never {
 export async function createServices(ctx: ServiceContext): Promise<Services> {
   const paths = userDataPaths(ctx.userDataDir);
   await Promise.all([paths.cache, paths.autosave, paths.imports, paths.logs].map((dir) => fs.mkdir(dir, { recursive: true })));
-  const jobs = new JobRegistry({ cacheDir: paths.cache, emit: ctx.emit, launchEngine: ctx.launchEngine, log: ctx.log, modelsDir: () => null });
+  const models = new ModelsService(paths.root, ctx.emit, ctx.log);
+  const jobs = new JobRegistry({ cacheDir: paths.cache, emit: ctx.emit, launchEngine: ctx.launchEngine, log: ctx.log, modelsDir: () => models.dir });
   await jobs.removeStaleResults();
+  const recovery = new SessionRecovery(paths.autosave, paths.root, ctx.log);
+  await recovery.start();
+  const recent = new RecentProjects(paths.recent, ctx.log, ctx.onRecentChanged);
+  const media: MediaOpener = { open: () => pending('Opening videos') };
+  const projects = new ProjectStore({ media, recent, recovery, sampleDir: ctx.sampleDir, sampleCopyDir: path.join(paths.cache, 'sample'), appVersion: ctx.appVersion, log: ctx.log });
 
   const handlers: Handlers = {
     'app.info': () => ({
@@ -41,19 +57,25 @@ export async function createServices(ctx: ServiceContext): Promise<Services> {
       nativeDialogs: ctx.dialogs !== null,
       fileDrop: ctx.host === 'electron' ? 'path' : 'upload',
     }),
-    'app.initialState': () => pending('Opening projects'),
+    'app.initialState': () => projects.initialState(ctx.openAtStartup?.() ?? null),
     ...dialogHandlers(ctx.dialogs),
 
-    'project.openSample': () => pending('Opening projects'),
-    'project.open': () => pending('Opening projects'),
-    'project.newFromVideo': () => pending('Opening videos'),
-    'project.save': () => pending('Saving projects'),
-    'project.autosave': () => pending('Autosave'),
-    'project.recover': () => pending('Recovery'),
-    'project.discardRecovery': () => pending('Recovery'),
-    'project.recent': () => [],
+    'project.openSample': () => projects.openSample(),
+    'project.open': ({ path: file }) => projects.open(file),
+    'project.newFromVideo': ({ videoPath }) => projects.newFromVideo(videoPath),
+    'project.save': ({ doc, path: file }) => projects.save(doc, file),
+    'project.autosave': async ({ doc, projectPath }) => {
+      await projects.autosave(doc, projectPath);
+      return { ok: true as const };
+    },
+    'project.recover': ({ id }) => projects.recover(id),
+    'project.discardRecovery': async ({ id }) => {
+      await recovery.discard(id);
+      return { ok: true as const };
+    },
+    'project.recent': () => projects.recentProjects(),
 
-    'media.probe': () => pending('Probing media'),
+    'media.probe': ({ path }) => probeMedia(path),
     'media.frame': () => pending('The frame cache'),
     'media.thumbnails': () => pending('Thumbnails'),
 
@@ -71,18 +93,18 @@ export async function createServices(ctx: ServiceContext): Promise<Services> {
     'export.start': () => pending('Export'),
     'export.cancel': () => pending('Export'),
 
-    'models.status': () => pending('The model manager'),
-    'models.import': () => pending('The model manager'),
-    'models.download': () => pending('The model manager'),
-    'models.cancelDownload': () => pending('The model manager'),
+    ...models.handlers(),
   };
 
   return {
     dispatch: createDispatcher(handlers, ctx.log),
     handlers,
     paths,
+    recentProjects: () => projects.recentProjects(),
     async dispose() {
+      models.dispose();
       await jobs.dispose();
+      await recovery.end();
     },
   };
 }

@@ -4,7 +4,7 @@
  * Calls made while the socket is (re)connecting wait in a queue; calls in flight when it drops fail
  * with a clear line rather than being replayed, since some (job.start) must not run twice.
  */
-import { buildBridgeCalls } from '../../common/contract/api';
+import { buildBridgeCalls, encodeMediaRef } from '../../common/contract/api';
 import type { Bridge } from '../../common/contract/api';
 import type { CallName, EventName } from '../../common/contract/channels';
 import type { Envelope } from '../../common/contract/define';
@@ -19,9 +19,8 @@ export interface WebBridge extends Bridge {
   upload(file: File): Promise<string>;
 }
 
-/** The URL path of a cache ref, each segment escaped (refs are relative paths like "frames/ab12/000042.jpg"). */
 export function webMediaUrl(ref: string): string {
-  return `/media/${ref.split('/').map(encodeURIComponent).join('/')}`;
+  return `/media/${encodeMediaRef(ref)}`;
 }
 
 export function createWebBridge(location: { host: string; protocol: string } = window.location): WebBridge {

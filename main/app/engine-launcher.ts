@@ -1,0 +1,38 @@
+/**
+ * Engine processes under Electron: `utilityProcess.fork`, a Chromium service child with Node. It has
+ * its own V8 memory cage, so an out-of-memory or native crash in onnxruntime becomes an `exit` event
+ * for one job instead of a dead app, and inference never blocks the main process.
+ */
+import { utilityProcess } from 'electron';
+import type { EngineToHost } from '../engine/protocol';
+import type { EngineConnection, EngineLauncher } from '../services/context';
+
+export function utilityEngineLauncher(engineModule: string): EngineLauncher {
+  return (): EngineConnection => {
+    const child = utilityProcess.fork(engineModule, [], { serviceName: 'Cleanplate engine', stdio: 'inherit' });
+    const exitListeners: Array<(code: number | null) => void> = [];
+    let exitCode: number | null | undefined;
+    child.on('exit', (code) => {
+      exitCode = code;
+      for (const l of exitListeners) l(code);
+    });
+    return {
+      get pid() {
+        return child.pid;
+      },
+      send(message) {
+        if (exitCode === undefined) child.postMessage(message);
+      },
+      onMessage(listener) {
+        child.on('message', (m: unknown) => listener(m as EngineToHost));
+      },
+      onExit(listener) {
+        if (exitCode !== undefined) listener(exitCode);
+        else exitListeners.push(listener);
+      },
+      kill() {
+        if (exitCode === undefined) child.kill();
+      },
+    };
+  };
+}

@@ -1,0 +1,59 @@
+/**
+ * The editor window, locked down: sandboxed renderer with context isolation and no Node, our own
+ * page only (navigation and new windows refused; https links go to the system browser), no
+ * permission ever granted, no <webview>.
+ */
+import { BrowserWindow, app, shell } from 'electron';
+import type { Session } from 'electron';
+import { APP_URL } from './schemes';
+
+export const webPreferences = {
+  contextIsolation: true,
+  sandbox: true,
+  nodeIntegration: false,
+  nodeIntegrationInSubFrames: false,
+  nodeIntegrationInWorker: false,
+  webviewTag: false,
+  spellcheck: false,
+} as const;
+
+function openExternally(url: string): void {
+  try {
+    const u = new URL(url);
+    if (u.protocol === 'https:') void shell.openExternal(u.toString());
+  } catch {
+    /* not a URL: nothing to open */
+  }
+}
+
+export function denyPermissions(session: Session): void {
+  session.setPermissionRequestHandler((_wc, _permission, callback) => callback(false));
+  session.setPermissionCheckHandler(() => false);
+}
+
+export function createMainWindow(preload: string): BrowserWindow {
+  const win = new BrowserWindow({
+    width: 1440,
+    height: 900,
+    minWidth: 1024,
+    minHeight: 640,
+    show: false,
+    title: 'Cleanplate',
+    backgroundColor: '#17191d',
+    webPreferences: { ...webPreferences, preload, devTools: !app.isPackaged },
+  });
+  win.once('ready-to-show', () => win.show());
+  const contents = win.webContents;
+  contents.on('will-navigate', (event, url) => {
+    event.preventDefault();
+    openExternally(url);
+  });
+  contents.on('will-redirect', (event) => event.preventDefault());
+  contents.on('will-attach-webview', (event) => event.preventDefault());
+  contents.setWindowOpenHandler(({ url }) => {
+    openExternally(url);
+    return { action: 'deny' };
+  });
+  void win.loadURL(APP_URL);
+  return win;
+}

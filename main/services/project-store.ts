@@ -1,0 +1,204 @@
+/**
+ * Project files: open (restore, find the source video, open its media), new from a video, the
+ * bundled sample, atomic save, autosave/recovery and the recent list. Only restoreProject() turns
+ * file contents into a document.
+ */
+import { promises as fs, constants as fsConstants } from 'node:fs';
+import path from 'node:path';
+import type { InitialState, MediaInfo, OpenedProject, RecentProject } from '../../common/contract/types';
+import { UserError } from '../../common/errors';
+import type { ProjectDoc } from '../../common/project/schema';
+import { describeWriteError, writeFileAtomic } from './atomic-file';
+import type { Log } from './log';
+import { newProject, restoreProject, serializeProject } from './project-format';
+import type { RecentProjects } from './recent-projects';
+import type { SessionRecovery } from './recovery';
+
+export const PROJECT_EXTENSION = '.cleanplate';
+export const SAMPLE_PROJECT = 'sample.cleanplate';
+
+export interface MediaOpener {
+  open(videoPath: string): Promise<MediaInfo>;
+}
+
+export interface ProjectStoreOptions {
+  media: MediaOpener;
+  recent: RecentProjects;
+  recovery: SessionRecovery;
+  /** Folder holding the bundled sample (read-only when packaged). */
+  sampleDir: string;
+  /** Where the sample's clip is copied, so a saved sample project points at a lasting file. */
+  sampleCopyDir: string;
+  appVersion: string;
+  log: Log;
+}
+
+function displayName(file: string): string {
+  return path.basename(file);
+}
+
+/** A project path is stored as given by the user; relative paths in a project are always posix. */
+function toPosix(p: string): string {
+  return p.split(path.sep).join('/');
+}
+
+async function exists(p: string): Promise<boolean> {
+  return fs.access(p).then(
+    () => true,
+    () => false,
+  );
+}
+
+export class ProjectStore {
+  constructor(private readonly o: ProjectStoreOptions) {}
+
+  async open(projectPath: string): Promise<OpenedProject> {
+    const file = path.resolve(projectPath);
+    const doc = await this.readDocument(file);
+    const { sourcePath, notice } = await this.locateSource(doc, file);
+    const opened = await this.withMedia({ ...doc, source: { ...doc.source, path: sourcePath } }, file, notice);
+    await this.o.recent.add(file);
+    return opened;
+  }
+
+  async newFromVideo(videoPath: string): Promise<OpenedProject> {
+    const media = await this.o.media.open(path.resolve(videoPath));
+    const p = media.probe;
+    const doc = newProject(
+      { path: p.path, relativePath: null, width: p.width, height: p.height, fps: p.fps, frameCount: p.frameCount, rotation: p.rotation },
+      new Date().toISOString(),
+      this.o.appVersion,
+    );
+    return { doc, path: null, media, notice: null };
+  }
+
+  /** The bundled sample, as a new unsaved project whose clip lives in the user's cache. */
+  async openSample(): Promise<OpenedProject> {
+    const projectFile = path.join(this.o.sampleDir, SAMPLE_PROJECT);
+    if (!(await exists(projectFile))) throw new UserError('not-found', `The sample project is missing from ${this.o.sampleDir}; run "npm run build" (or reinstall Cleanplate).`);
+    const doc = await this.readDocument(projectFile);
+    const bundledClip = path.resolve(this.o.sampleDir, doc.source.relativePath ?? doc.source.path);
+    const clip = await this.copySampleClip(bundledClip);
+    return this.withMedia({ ...doc, source: { ...doc.source, path: clip, relativePath: null } }, null, null);
+  }
+
+  async save(doc: ProjectDoc, target: string): Promise<{ path: string }> {
+    let file = path.resolve(target);
+    if (path.extname(file).toLowerCase() !== PROJECT_EXTENSION) file += PROJECT_EXTENSION;
+    const folder = path.dirname(file);
+    try {
+      await fs.access(folder, fsConstants.W_OK);
+    } catch (err) {
+      throw describeWriteError(err, file) ?? new UserError('io', `Cannot write to ${folder}; choose another location.`);
+    }
+    const now = new Date().toISOString();
+    const toSave: ProjectDoc = {
+      ...doc,
+      source: { ...doc.source, path: path.resolve(doc.source.path), relativePath: toPosix(path.relative(folder, path.resolve(doc.source.path))) },
+      meta: { ...doc.meta, modifiedAt: now, appVersion: this.o.appVersion },
+    };
+    await writeFileAtomic(file, serializeProject(toSave));
+    await this.o.recovery.saved(file);
+    await this.o.recent.add(file);
+    return { path: file };
+  }
+
+  autosave(doc: ProjectDoc, projectPath: string | null): Promise<void> {
+    return this.o.recovery.autosave(doc, projectPath);
+  }
+
+  async recover(id: string): Promise<OpenedProject> {
+    const { doc: json, projectPath } = await this.o.recovery.recover(id);
+    const restored = restoreProject(json);
+    if (!restored.ok) throw new UserError('bad-input', `The autosave cannot be restored: ${restored.message}.`);
+    const doc = restored.doc;
+    const { sourcePath, notice } = await this.locateSource(doc, projectPath);
+    return this.withMedia({ ...doc, source: { ...doc.source, path: sourcePath } }, projectPath, notice);
+  }
+
+  recentProjects(): Promise<RecentProject[]> {
+    return this.o.recent.list();
+  }
+
+  /**
+   * What to show at start: a project the OS asked to open, else the last project, else the sample;
+   * plus recovery offers. A project that cannot be reopened falls back to the sample with a notice.
+   */
+  async initialState(requested: string | null): Promise<InitialState> {
+    const recovery = this.o.recovery.pendingOffers();
+    const candidate = requested ?? (await this.o.recent.list())[0]?.path ?? null;
+    if (candidate) {
+      try {
+        return { project: await this.open(candidate), recovery };
+      } catch (err) {
+        const why = err instanceof UserError ? err.message : 'it could not be read';
+        this.o.log.warn(`could not reopen ${candidate} at start-up`, err);
+        const sample = await this.openSample();
+        return { project: { ...sample, notice: `Could not reopen ${displayName(candidate)}: ${why}` }, recovery };
+      }
+    }
+    return { project: await this.openSample(), recovery };
+  }
+
+  private async readDocument(file: string): Promise<ProjectDoc> {
+    const name = displayName(file);
+    let text: string;
+    try {
+      text = await fs.readFile(file, 'utf8');
+    } catch (err) {
+      const code = (err as NodeJS.ErrnoException).code;
+      if (code === 'ENOENT') throw new UserError('not-found', `${file} does not exist; check the path or choose the project again.`);
+      if (code === 'EISDIR') throw new UserError('bad-input', `${file} is a folder, not a project; choose a ${PROJECT_EXTENSION} file.`);
+      if (code === 'EACCES' || code === 'EPERM') throw new UserError('io', `${file} cannot be read (permission denied); check its permissions.`);
+      throw err;
+    }
+    let json: unknown;
+    try {
+      json = JSON.parse(text);
+    } catch {
+      throw new UserError('bad-input', `${name} is not a Cleanplate project (it is not valid JSON); choose a ${PROJECT_EXTENSION} file saved by Cleanplate.`);
+    }
+    if ((json as { format?: unknown } | null)?.format !== 'cleanplate')
+      throw new UserError('bad-input', `${name} is not a Cleanplate project (no "format": "cleanplate"); choose a ${PROJECT_EXTENSION} file saved by Cleanplate.`);
+    const restored = restoreProject(json);
+    if (!restored.ok) throw new UserError('bad-input', `${name} cannot be opened: ${restored.message}.`);
+    if (restored.migratedFrom !== null) this.o.log.info(`${file}: migrated from project version ${restored.migratedFrom}`);
+    return restored.doc;
+  }
+
+  /** The source video: next to the project first (folders move together), then its absolute path. */
+  private async locateSource(doc: ProjectDoc, projectFile: string | null): Promise<{ sourcePath: string; notice: string | null }> {
+    const absolute = path.resolve(doc.source.path);
+    const relative = projectFile && doc.source.relativePath ? path.resolve(path.dirname(projectFile), doc.source.relativePath) : null;
+    if (relative && (await exists(relative))) {
+      const moved = relative !== absolute;
+      return { sourcePath: relative, notice: moved ? `The source video was found next to the project at ${relative} (it was saved as ${absolute}).` : null };
+    }
+    if (await exists(absolute)) return { sourcePath: absolute, notice: null };
+    throw new UserError('not-found', `The project's source video ${absolute} is missing; put it back, or keep it next to the project file, and open the project again.`);
+  }
+
+  private async withMedia(doc: ProjectDoc, projectPath: string | null, notice: string | null): Promise<OpenedProject> {
+    const media = await this.o.media.open(doc.source.path);
+    const p = media.probe;
+    if (p.width !== doc.source.width || p.height !== doc.source.height || p.frameCount !== doc.source.frameCount)
+      throw new UserError(
+        'bad-input',
+        `The source video ${doc.source.path} is ${p.width}x${p.height} with ${p.frameCount} frames, but the project was made for ${doc.source.width}x${doc.source.height} with ${doc.source.frameCount}; it was replaced by a different file.`,
+      );
+    return { doc, path: projectPath, media, notice };
+  }
+
+  private async copySampleClip(bundled: string): Promise<string> {
+    const st = await fs.stat(bundled).catch(() => null);
+    if (!st) throw new UserError('not-found', `The sample clip ${bundled} is missing; run "npm run build" (or reinstall Cleanplate).`);
+    const copy = path.join(this.o.sampleCopyDir, path.basename(bundled));
+    const existing = await fs.stat(copy).catch(() => null);
+    if (existing && existing.size === st.size && existing.mtimeMs >= st.mtimeMs) return copy;
+    await fs.mkdir(this.o.sampleCopyDir, { recursive: true });
+    const tmp = `${copy}.${process.pid}.tmp`;
+    await fs.copyFile(bundled, tmp);
+    await fs.rename(tmp, copy);
+    return copy;
+  }
+}
