@@ -66,7 +66,7 @@ export class SessionRecovery {
       if (!name.endsWith('.lock')) continue;
       const file = path.join(this.sessionsDir, name);
       const lock = await readJson<SessionLock>(file);
-      if (lock && isAlive(lock.pid) && lock.pid !== process.pid) live.add(lock.sessionId);
+      if (lock && isAlive(lock.pid)) live.add(lock.sessionId);
       else await fs.rm(file, { force: true }); // its session ended without cleaning up
     }
     const lock: SessionLock = { pid: process.pid, sessionId: this.sessionId, startedAt: new Date().toISOString() };
