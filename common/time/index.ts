@@ -23,7 +23,7 @@ export function reduceRational(r: Rational): Rational {
   return { num: r.num / g, den: r.den / g };
 }
 
-/** Parses ffprobe's "30000/1001" or "25" (also "0/0", which yields null). */
+/** Parses ffprobe's "30000/1001" or "25", or a decimal "29.97" (also "0/0", which yields null). */
 export function parseRational(text: string | undefined | null): Rational | null {
   if (!text) return null;
   const [a, b = '1'] = String(text).split('/');
@@ -31,8 +31,20 @@ export function parseRational(text: string | undefined | null): Rational | null 
   const den = Number(b);
   if (!Number.isFinite(num) || !Number.isFinite(den) || num <= 0 || den <= 0) return null;
   if (Number.isInteger(num) && Number.isInteger(den)) return reduceRational({ num, den });
-  // Decimal rates such as "29.97": express in thousandths.
-  return reduceRational({ num: Math.round((num / den) * 1000), den: 1000 });
+  return rationalFromDecimal(num / den);
+}
+
+/**
+ * A frame rate written as a decimal, as a rational: the NTSC rates people write as 23.976, 23.98,
+ * 29.97, 47.952, 59.94 or 119.88 are exactly N * 1000/1001 (within 0.006 of it, and not a whole
+ * number); whole numbers are N/1; anything else is kept to thousandths. Null unless positive and finite.
+ */
+export function rationalFromDecimal(fps: number): Rational | null {
+  if (!Number.isFinite(fps) || fps <= 0) return null;
+  const nominal = Math.round((fps * 1001) / 1000);
+  if (nominal > 0 && Math.abs(fps - (nominal * 1000) / 1001) < 0.006 && Math.abs(fps - nominal) > 0.01) return { num: nominal * 1000, den: 1001 };
+  if (Number.isInteger(fps)) return { num: fps, den: 1 };
+  return reduceRational({ num: Math.round(fps * 1000), den: 1000 });
 }
 
 export function formatRational(r: Rational): string {
