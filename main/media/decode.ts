@@ -7,6 +7,7 @@
  */
 import { UserError } from '../../common/errors';
 import type { ProbeResult } from '../../common/contract/types';
+import { inputColorOptions } from './color';
 import { probeMedia } from './probe';
 import { abortReason, startTool, ToolFailure } from './process';
 import { damaged, describeReadFailure } from './source';
@@ -60,7 +61,7 @@ export async function* decodeFrames(input: string | ProbeResult, opts: DecodeOpt
     '-hide_banner', '-loglevel', 'error', ...(source.feed ? [] : ['-nostdin']),
     ...source.args,
     '-map', '0:v:0',
-    '-vf', `scale=${width}:${height}:flags=${flags}`,
+    '-vf', [`scale=${width}:${height}`, `flags=${flags}`, ...inputColorOptions(probe.pixelFormat, probe.color)].join(':'),
     // One output frame per decoded frame: no duplicates or drops to fit a frame rate.
     '-vsync', 'passthrough',
     '-frames:v', String(count),

@@ -1,0 +1,88 @@
+/**
+ * Where outputs are written: checked up front, written under a temporary name next to the target,
+ * renamed into place only when complete, removed on failure or cancel. A half-written export never
+ * sits at the path the user chose.
+ */
+import { randomBytes } from 'node:crypto';
+import { closeSync, openSync, readdirSync, rmSync, statSync, unlinkSync } from 'node:fs';
+import { rename, rm, rmdir } from 'node:fs/promises';
+import path from 'node:path';
+import { UserError } from '../../common/errors';
+
+export type OutputKind = 'file' | 'folder';
+
+/**
+ * Checks that `target` can be written: its folder exists and accepts a new file, a file target is
+ * not a folder, a folder target is new or empty. Synchronous (a few stat calls) so that encoders
+ * can refuse before they start.
+ */
+export function checkOutputTarget(target: string, kind: OutputKind): void {
+  const dir = path.dirname(path.resolve(target));
+  let dirStat;
+  try {
+    dirStat = statSync(dir);
+  } catch {
+    throw new UserError('io', `The folder ${dir} does not exist; choose an existing folder for ${path.basename(target)}.`);
+  }
+  if (!dirStat.isDirectory()) throw new UserError('io', `${dir} is not a folder; choose an existing folder for ${path.basename(target)}.`);
+  // access(W_OK) says yes to root on a read-only disk; creating a file is the honest test.
+  const probe = path.join(dir, `.cleanplate-write-test-${process.pid}-${randomBytes(4).toString('hex')}`);
+  try {
+    closeSync(openSync(probe, 'wx'));
+    unlinkSync(probe);
+  } catch (err) {
+    const code = (err as NodeJS.ErrnoException).code;
+    if (code === 'ENOSPC') throw diskFull(target);
+    const why = code === 'EROFS' ? 'the disk is read-only' : code === 'EACCES' || code === 'EPERM' ? 'permission denied' : 'it does not accept new files';
+    throw new UserError('io', `Cannot write to ${dir} (${why}); choose another folder or fix its permissions.`);
+  }
+  let existing;
+  try {
+    existing = statSync(target);
+  } catch {
+    return; // a new name: fine
+  }
+  if (kind === 'file' && existing.isDirectory()) throw new UserError('io', `${target} is a folder; choose a file name for the video.`);
+  if (kind === 'folder' && !existing.isDirectory()) throw new UserError('io', `${target} is a file; choose a folder for the PNG frames.`);
+  if (kind === 'folder' && readdirSync(target).length > 0)
+    throw new UserError('io', `${target} already has files in it; choose a new or empty folder for the PNG frames.`);
+}
+
+/** A temporary name next to `target` (same disk, so the final rename is atomic), keeping its extension. */
+export function temporaryPathFor(target: string, step = 'partial'): string {
+  const abs = path.resolve(target);
+  const ext = path.extname(abs);
+  return path.join(path.dirname(abs), `.${path.basename(abs, ext)}.${process.pid}.${step}${ext}`);
+}
+
+/** Moves a finished temporary file or folder to the target. */
+export async function commitOutput(temporary: string, target: string, kind: OutputKind): Promise<void> {
+  try {
+    if (kind === 'folder') await rmdir(target).catch(() => {}); // empty, checked up front
+    await rename(temporary, target);
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code === 'ENOSPC') throw diskFull(target);
+    throw err;
+  }
+}
+
+export async function discardOutput(temporary: string): Promise<void> {
+  await rm(temporary, { recursive: true, force: true });
+}
+
+/** Best effort, for exit paths that cannot wait. */
+export function discardOutputSync(temporary: string): void {
+  rmSync(temporary, { recursive: true, force: true });
+}
+
+export function diskFull(target: string): UserError {
+  return new UserError('io', `The disk is full while writing ${target}; free space and export again.`);
+}
+
+/** The user's line for an ffmpeg log that failed while writing `target`, or null when it is not about the output. */
+export function describeWriteFailure(target: string, log: string): UserError | null {
+  if (/No space left on device|ENOSPC/i.test(log)) return diskFull(target);
+  if (/Permission denied|Read-only file system/i.test(log))
+    return new UserError('io', `Cannot write ${target} (permission denied); choose another folder or fix its permissions.`);
+  return null;
+}
