@@ -6,3 +6,5 @@ export { decodeMaskFrames, type MaskDecodeOptions } from './masks';
 export { createEncoder, PNG_SEQUENCE_PATTERN, type EncoderOptions, type FrameEncoder } from './encode';
 export { FORMATS, type OutputFormat } from './output-args';
 export type { Rotation } from './rotation';
+export { exportVideo, type ExportOptions, type ExportResult } from './export';
+export { ProgressParser, type FfmpegProgress } from './progress';

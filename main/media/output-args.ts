@@ -6,7 +6,7 @@
 import path from 'node:path';
 import { UserError } from '../../common/errors';
 import type { ColorInfo } from '../../common/contract/types';
-import { outputColorOptions } from './color';
+import { inputColorOptions, outputColorOptions } from './color';
 import { runTool } from './process';
 import { describeReadFailure } from './source';
 import { codedSize, unrotateFilter, type Rotation } from './rotation';
@@ -51,6 +51,8 @@ export interface VideoOutputOptions {
   crf?: number;
   rotation: Rotation;
   color: ColorInfo | null;
+  /** The input's pixel format and tags, when it is a YCbCr video rather than raw RGB. */
+  source?: { pixelFormat: string; color: ColorInfo | null };
 }
 
 /** `-vf` chain and codec options for the video stream. */
@@ -58,7 +60,7 @@ export function videoOutputArgs(o: VideoOutputOptions): string[] {
   const rotation = FORMATS[o.format].rotation ? o.rotation : 0;
   const coded = codedSize(o.width, o.height, rotation);
   const pixFmt = outputPixelFormat(o.format, o.inputPixelFormat, coded);
-  const filters = [unrotateFilter(rotation), conversionFilter(pixFmt, o.color), `format=${pixFmt}`].filter(Boolean);
+  const filters = [unrotateFilter(rotation), conversionFilter(pixFmt, o.color, o.source), `format=${pixFmt}`].filter(Boolean);
   const spec = FORMATS[o.format];
   let crf = o.crf ?? spec.crf?.default;
   if (spec.crf && (crf === undefined || !Number.isFinite(crf) || crf < 0 || crf > spec.crf.max))
@@ -89,12 +91,14 @@ function outputPixelFormat(format: OutputFormat, input: 'rgb24' | 'gray', coded:
   }
 }
 
-/** RGB -> YUV with the matrix and range the tags will announce, so players show the same colours. */
-function conversionFilter(pixFmt: string, color: ColorInfo | null): string | null {
-  return pixFmt.startsWith('yuv') ? `scale=${outputColorOptions(color).join(':')}` : null;
+/** To YUV with the matrix and range the tags will announce, so players show the same colours. */
+function conversionFilter(pixFmt: string, color: ColorInfo | null, source: VideoOutputOptions['source']): string | null {
+  if (!pixFmt.startsWith('yuv')) return null;
+  return `scale=${[...(source ? inputColorOptions(source.pixelFormat, source.color) : []), ...outputColorOptions(color)].join(':')}`;
 }
 
-function colorTagArgs(color: ColorInfo | null): string[] {
+/** Colour tag options; they apply to stream copies as well as encodes. */
+export function colorTagArgs(color: ColorInfo | null): string[] {
   if (!color) return [];
   return [
     ...(color.range ? ['-color_range', color.range] : []),

@@ -6,7 +6,7 @@
 import { rename, rm } from 'node:fs/promises';
 import type { ColorInfo } from '../../common/contract/types';
 import { describeWriteFailure, temporaryPathFor } from './output-files';
-import { containerArgs } from './output-args';
+import { colorTagArgs, containerArgs } from './output-args';
 import { probeMedia } from './probe';
 import { runTool, ToolFailure } from './process';
 import { rotateTagFor, type Rotation } from './rotation';
@@ -19,7 +19,11 @@ export async function writeRotation(file: string, target: string, muxer: string,
     for (const tag of [rotateTagFor(rotation), String(rotation)]) {
       await runTool(
         'ffmpeg',
-        ['-hide_banner', '-loglevel', 'error', '-nostdin', '-i', file, '-map', '0', '-c', 'copy', '-metadata:s:v:0', `rotate=${tag}`, ...containerArgs(muxer, true, color), '-f', muxer, '-y', remuxed],
+        [
+          '-hide_banner', '-loglevel', 'error', '-nostdin', '-i', file, '-map', '0', '-c', 'copy', '-metadata:s:v:0', `rotate=${tag}`,
+          // Restated: ffmpeg 4.1 drops a ProRes stream's colour tags when copying it.
+          ...colorTagArgs(color), ...containerArgs(muxer, true, color), '-f', muxer, '-y', remuxed,
+        ],
         { signal },
       );
       if ((await probeMedia(remuxed, { signal })).rotation === rotation) {

@@ -1,0 +1,139 @@
+/**
+ * exportVideo(): the final transcode of the app's lossless FFV1 intermediate (upright frames) into
+ * what the user asked for, with the source's audio, rotation and colour tags, through fluent-ffmpeg.
+ * Progress comes from ffmpeg's -progress blocks; the output is written under a temporary name and
+ * renamed on success; cancelling or failing leaves nothing behind.
+ */
+import ffmpeg from 'fluent-ffmpeg';
+import { mkdir } from 'node:fs/promises';
+import path from 'node:path';
+import type { ColorInfo } from '../../common/contract/types';
+import { formatRational, type Rational } from '../../common/time';
+import { PNG_SEQUENCE_PATTERN } from './encode';
+import { locateFfmpeg } from './locate';
+import { audioOutputArgs, containerArgs, FORMATS, muxerFor, videoOutputArgs } from './output-args';
+import { checkOutputTarget, commitOutput, describeWriteFailure, discardOutput, temporaryPathFor } from './output-files';
+import { probeMedia } from './probe';
+import { abortReason, ToolFailure } from './process';
+import { ProgressParser } from './progress';
+import { writeRotation } from './remux';
+import type { Rotation } from './rotation';
+
+export interface ExportOptions {
+  /** The FFV1 intermediate (or any video whose frames are upright). */
+  video: string;
+  /** The source whose audio goes along (stream copy where possible); null for none. */
+  audioFrom: string | null;
+  out: string;
+  format: 'h264' | 'h265' | 'prores' | 'png';
+  crf?: number;
+  rotation?: Rotation;
+  color?: ColorInfo | null;
+  /** Frame rate to stamp on the output; default: the intermediate's own. */
+  fps?: Rational;
+  onProgress?(done: number, total: number): void;
+  signal?: AbortSignal;
+}
+
+export interface ExportResult {
+  path: string;
+  frames: number;
+  /** Wall-clock seconds the export took. */
+  seconds: number;
+}
+
+export async function exportVideo(opts: ExportOptions): Promise<ExportResult> {
+  const started = Date.now();
+  const { format, out, signal } = opts;
+  const kind = format === 'png' ? 'folder' : 'file';
+  const muxer = muxerFor(format, out);
+  checkOutputTarget(out, kind);
+  const probe = await probeMedia(opts.video, { signal });
+  const rotation = opts.rotation ?? 0;
+  const color = opts.color ?? null;
+  const fps = opts.fps ?? probe.fps;
+  const videoArgs = videoOutputArgs({
+    format,
+    width: probe.width,
+    height: probe.height,
+    inputPixelFormat: probe.pixelFormat.startsWith('gray') ? 'gray' : 'rgb24',
+    crf: opts.crf,
+    rotation,
+    color,
+    source: probe,
+  });
+  const audio = opts.audioFrom && format !== 'png' ? await audioOutputArgs(format, muxer, opts.audioFrom, 1, signal) : [];
+  const temporary = temporaryPathFor(out);
+  const remuxLater = rotation !== 0 && FORMATS[format].rotation;
+  try {
+    if (kind === 'folder') await mkdir(temporary);
+    const frames = await transcode({
+      inputs: [[opts.video, ['-r', formatRational(fps)]], ...(audio.length ? [[opts.audioFrom!, []] as [string, string[]]] : [])],
+      outputArgs: [
+        '-map', '0:v:0', ...audio, ...videoArgs,
+        // One output frame per intermediate frame, stamped at exactly `fps` (the input -r above).
+        '-vsync', 'passthrough',
+        ...(format === 'png' ? ['-start_number', '0', '-f', 'image2'] : [...containerArgs(muxer, !remuxLater, color), '-f', muxer]),
+      ],
+      target: format === 'png' ? path.join(temporary, PNG_SEQUENCE_PATTERN) : temporary,
+      total: probe.frameCount,
+      onProgress: opts.onProgress,
+      signal,
+    }).catch((err: unknown) => {
+      throw signal?.aborted ? abortReason(signal) : ((err instanceof ToolFailure && describeWriteFailure(out, err.stderr)) || err);
+    });
+    if (frames !== probe.frameCount) throw new Error(`export wrote ${frames} of ${probe.frameCount} frames`);
+    if (remuxLater) await writeRotation(temporary, out, muxer, rotation, color, signal);
+    signal?.throwIfAborted(); // cancelled as ffmpeg finished: still nothing at the target
+    await commitOutput(temporary, out, kind);
+    return { path: out, frames, seconds: (Date.now() - started) / 1000 };
+  } catch (err) {
+    await discardOutput(temporary);
+    throw signal?.aborted ? abortReason(signal) : err;
+  }
+}
+
+interface TranscodeJob {
+  inputs: Array<[file: string, options: string[]]>;
+  outputArgs: string[];
+  target: string;
+  total: number;
+  onProgress?(done: number, total: number): void;
+  signal?: AbortSignal;
+}
+
+/** Runs one ffmpeg transcode through fluent-ffmpeg; resolves with the number of frames written. */
+function transcode(job: TranscodeJob): Promise<number> {
+  return new Promise((resolve, reject) => {
+    job.signal?.throwIfAborted();
+    const command = ffmpeg().setFfmpegPath(locateFfmpeg().ffmpeg);
+    job.inputs.forEach(([file, options], i) => {
+      command.input(file).inputOptions([...(i === 0 ? ['-hide_banner', '-loglevel', 'error', '-nostats', '-progress', 'pipe:2'] : []), ...options]);
+    });
+    command.outputOptions(job.outputArgs).output(job.target);
+    const parser = new ProgressParser();
+    let frames = 0;
+    let log = '';
+    command.on('stderr', (line: string) => {
+      const progress = parser.push(line);
+      if (progress) {
+        frames = progress.frame;
+        job.onProgress?.(Math.min(frames, job.total), job.total);
+      } else if (!/^\s*[a-z_0-9]+=/.test(line)) {
+        log = `${log}\n${line}`.slice(-16_384);
+      }
+    });
+    const onAbort = () => command.kill('SIGKILL');
+    job.signal?.addEventListener('abort', onAbort, { once: true });
+    command.on('error', (err: Error) => {
+      job.signal?.removeEventListener('abort', onAbort);
+      reject(new ToolFailure('ffmpeg', null, log || err.message));
+    });
+    command.on('end', () => {
+      job.signal?.removeEventListener('abort', onAbort);
+      resolve(frames);
+    });
+    command.run();
+  });
+}
+
