@@ -6,24 +6,11 @@
 import { BrowserWindow, app, shell } from 'electron';
 import type { Session } from 'electron';
 import { APP_URL } from './schemes';
-
-export const webPreferences = {
-  contextIsolation: true,
-  sandbox: true,
-  nodeIntegration: false,
-  nodeIntegrationInSubFrames: false,
-  nodeIntegrationInWorker: false,
-  webviewTag: false,
-  spellcheck: false,
-} as const;
+import { externalUrl, secureWebPreferences } from './security';
 
 function openExternally(url: string): void {
-  try {
-    const u = new URL(url);
-    if (u.protocol === 'https:') void shell.openExternal(u.toString());
-  } catch {
-    /* not a URL: nothing to open */
-  }
+  const target = externalUrl(url);
+  if (target) void shell.openExternal(target);
 }
 
 export function denyPermissions(session: Session): void {
@@ -40,7 +27,7 @@ export function createMainWindow(preload: string): BrowserWindow {
     show: false,
     title: 'Cleanplate',
     backgroundColor: '#17191d',
-    webPreferences: { ...webPreferences, preload, devTools: !app.isPackaged },
+    webPreferences: { ...secureWebPreferences, preload, devTools: !app.isPackaged },
   });
   win.once('ready-to-show', () => win.show());
   const contents = win.webContents;

@@ -1,11 +1,12 @@
 // Electron's two schemes, answered by plain functions (no Electron needed): cleanplate-media://cache/
 // serves only cache files, cleanplate-app://app/ only the built renderer, and only the app's own page
 // counts as a trusted IPC sender.
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { answerAppUrl, answerMediaUrl, isAppPageUrl } from '../../main/app/schemes';
+import { externalUrl, secureWebPreferences } from '../../main/app/security';
 
 const base = mkdtempSync(path.join(os.tmpdir(), 'cleanplate-schemes-'));
 const cache = path.join(base, 'cache');
@@ -62,5 +63,20 @@ describe('IPC sender check', () => {
     for (const url of ['https://evil.example/', 'cleanplate-app://evil/index.html', 'cleanplate-media://cache/x.jpg', 'file:///index.html', 'about:blank', '', null, undefined]) {
       expect(isAppPageUrl(url)).toBe(false);
     }
+  });
+});
+
+describe('window security settings', () => {
+  it('sandbox the renderer, isolate the preload and keep Node out of every frame', () => {
+    expect(secureWebPreferences).toMatchObject({ contextIsolation: true, sandbox: true, nodeIntegration: false, nodeIntegrationInSubFrames: false, nodeIntegrationInWorker: false, webviewTag: false });
+    expect(secureWebPreferences).not.toHaveProperty('webSecurity');
+    const window = readFileSync(path.join(__dirname, '../../main/app/window.ts'), 'utf8');
+    expect(window).toContain('webPreferences: { ...secureWebPreferences, preload');
+    expect(window).not.toMatch(/webSecurity|allowRunningInsecureContent|experimentalFeatures|enableBlinkFeatures/);
+  });
+
+  it('let only https links out, to the system browser', () => {
+    expect(externalUrl('https://github.com/x')).toBe('https://github.com/x');
+    for (const url of ['http://example.com', 'file:///etc/passwd', 'javascript:alert(1)', 'cleanplate-app://app/', 'smb://host/share', 'nonsense']) expect(externalUrl(url)).toBeNull();
   });
 });
