@@ -12,6 +12,7 @@ import { dialogHandlers } from './dialogs';
 import { createDispatcher } from './dispatcher';
 import type { Dispatch, Handlers } from './dispatcher';
 import { probeMedia } from '../media/index';
+import { ExportRegistry } from './export-registry';
 import { JobRegistry } from './job-registry';
 import { ModelsService } from './models-service';
 import { ProjectStore } from './project-store';
@@ -43,6 +44,7 @@ export async function createServices(ctx: ServiceContext): Promise<Services> {
   const models = new ModelsService(paths.root, ctx.emit, ctx.log);
   const jobs = new JobRegistry({ cacheDir: paths.cache, emit: ctx.emit, launchEngine: ctx.launchEngine, log: ctx.log, modelsDir: () => models.dir });
   await jobs.removeStaleResults();
+  const exports = new ExportRegistry(jobs, ctx.emit, ctx.log);
   const recovery = new SessionRecovery(paths.autosave, paths.root, ctx.log);
   await recovery.start();
   const recent = new RecentProjects(paths.recent, ctx.log, ctx.onRecentChanged);
@@ -90,8 +92,11 @@ export async function createServices(ctx: ServiceContext): Promise<Services> {
     'job.list': () => jobs.list(),
     'job.propagate': (args) => jobs.propagate(args),
 
-    'export.start': () => pending('Export'),
-    'export.cancel': () => pending('Export'),
+    'export.start': (args) => exports.start(args),
+    'export.cancel': ({ exportId }) => {
+      exports.cancel(exportId);
+      return { ok: true as const };
+    },
 
     ...models.handlers(),
   };
@@ -103,6 +108,7 @@ export async function createServices(ctx: ServiceContext): Promise<Services> {
     recentProjects: () => projects.recentProjects(),
     async dispose() {
       models.dispose();
+      exports.dispose();
       await jobs.dispose();
       await recovery.end();
     },
