@@ -1,0 +1,49 @@
+/**
+ * A read-only window into the editor for end-to-end tests and benchmarks (`window.__cleanplate`):
+ * the document, the session, and mask pixel counts from the one rasterizer, so a test can check
+ * what would be removed at any frame without reading canvas pixels.
+ */
+import { rasterizeMask } from '../../common/mask/rasterize';
+import { lastOverlay } from '../canvas/OverlayLayer';
+import { editorStore, ops } from '../state/store';
+import { media } from './media';
+
+export interface TestHooks {
+  doc(): unknown;
+  session(): unknown;
+  history(): { undo: number; redo: number; labels: string[] };
+  /** Pixels > 0 of rasterizeMask at `frame` (default: the current one), at `width` x `height` (default: the proxy size). */
+  maskPixels(frame?: number, width?: number, height?: number): number;
+  /** What the overlay drew last: its frame and masked pixel count. */
+  overlay(): typeof lastOverlay;
+  /** Frames of the current job with a result. */
+  resultFrames(): number;
+  /** Whether the source frame is decoded and ready to draw. */
+  frameReady(index: number): boolean;
+}
+
+export function installTestHooks(): void {
+  const hooks: TestHooks = {
+    doc: () => ops.doc(),
+    session: () => ops.session(),
+    history: () => {
+      const h = editorStore.getState().history;
+      return { undo: h?.past.length ?? 0, redo: h?.future.length ?? 0, labels: h?.past.map((e) => e.label) ?? [] };
+    },
+    maskPixels(frame, width, height) {
+      const doc = ops.doc();
+      const info = editorStore.getState().media;
+      if (!doc) return 0;
+      const w = width ?? info?.proxy.width ?? doc.source.width;
+      const h = height ?? info?.proxy.height ?? doc.source.height;
+      const mask = rasterizeMask(doc, frame ?? ops.session().frame, { width: w, height: h, bitmaps: (l, f) => media.bitmaps.frame(l, f) });
+      let n = 0;
+      for (let i = 0; i < mask.length; i++) if (mask[i]! > 0) n++;
+      return n;
+    },
+    overlay: () => ({ ...lastOverlay }),
+    resultFrames: () => media.results.count,
+    frameReady: (index) => !!media.frames?.image(index),
+  };
+  (window as unknown as { __cleanplate: TestHooks }).__cleanplate = hooks;
+}

@@ -1,0 +1,84 @@
+/**
+ * The video layer: the current source frame, or the job's result for it, or both split by the
+ * before/after divider. Frames are shown only when decoded (the previous one stays up meanwhile), and
+ * the index actually on screen is reported so tests and the HUD can tell what is displayed.
+ */
+import { useEffect, useState } from 'react';
+import { Group, Image as KImage, Layer } from 'react-konva';
+import { media } from '../app/media';
+import { mediaUrl } from '../bridge';
+import { ops, useEditor } from '../state/store';
+
+export interface Shown {
+  index: number;
+  img: HTMLImageElement;
+}
+
+/** The decoded source frame for `frame`, or the last one shown while it loads. */
+export function useSourceFrame(frame: number, mediaId: string | null): Shown | null {
+  const [shown, setShown] = useState<Shown | null>(null);
+  useEffect(() => setShown(null), [mediaId]);
+  useEffect(() => {
+    const src = media.frames;
+    if (!src || !mediaId) return;
+    const rate = ops.session().rate;
+    src.focus(frame, rate > 0 ? 1 : rate < 0 ? -1 : 0);
+    const img = src.image(frame);
+    if (img) {
+      setShown({ index: frame, img });
+      return;
+    }
+    return src.onReady((i) => {
+      const ready = i === frame ? src.image(i) : null;
+      if (ready) setShown({ index: i, img: ready });
+    });
+  }, [frame, mediaId]);
+  return shown;
+}
+
+/** The job's preview of `frame` once it exists. */
+export function useResultFrame(frame: number, enabled: boolean): Shown | null {
+  const version = useEditor((s) => s.job.resultsVersion);
+  const [shown, setShown] = useState<Shown | null>(null);
+  useEffect(() => {
+    const ref = enabled ? media.results.ref(frame) : null;
+    if (!ref) {
+      setShown(null);
+      return;
+    }
+    const url = mediaUrl(ref);
+    const img = media.resultImages.get(url);
+    if (img) {
+      setShown({ index: frame, img });
+      return;
+    }
+    let live = true;
+    media.resultImages
+      .load(url)
+      .then((loaded) => live && setShown({ index: frame, img: loaded }))
+      .catch(() => live && setShown(null));
+    return () => {
+      live = false;
+    };
+  }, [frame, enabled, version]);
+  return shown;
+}
+
+export function FrameLayer(props: { source: Shown | null; result: Shown | null; width: number; height: number; smooth: boolean }) {
+  const split = useEditor((s) => s.session.split);
+  const showResult = useEditor((s) => s.session.showResult);
+  const splitPosition = useEditor((s) => s.session.splitPosition);
+  const { source, result, width, height } = props;
+  const splitX = Math.round(width * splitPosition);
+  return (
+    <Layer listening={false} imageSmoothingEnabled={props.smooth}>
+      {source && <KImage image={source.img} width={width} height={height} />}
+      {result && split && (
+        <Group clipX={splitX} clipY={0} clipWidth={width - splitX} clipHeight={height}>
+          <KImage image={result.img} width={width} height={height} />
+        </Group>
+      )}
+      {result && !split && showResult && <KImage image={result.img} width={width} height={height} />}
+    </Layer>
+  );
+}

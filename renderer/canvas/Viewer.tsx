@@ -1,0 +1,175 @@
+/**
+ * The viewer: a Konva stage with three fixed layers (video frame, committed mask overlay, interactive
+ * overlay), scaled so that stage coordinates are source pixels. It turns pointer input into tool
+ * events in source pixels, zooms with the wheel towards the cursor, and pans with space-drag, the
+ * middle button or the hand tool.
+ */
+import Konva from 'konva';
+import { useEffect, useLayoutEffect, useRef, useState } from 'react';
+import type { PointerEvent as ReactPointerEvent } from 'react';
+import { Stage } from 'react-konva';
+import { activeTool, viewerSize } from '../app/editor';
+import { spaceKey } from '../app/keyboard';
+import { ops, useEditor } from '../state/store';
+import type { ToolPointer } from '../tools/types';
+import { FrameLayer, useResultFrame, useSourceFrame } from './FrameLayer';
+import { InteractiveLayer } from './InteractiveLayer';
+import { OverlayLayer } from './OverlayLayer';
+import { fitView, panBy, screenToSource, wheelZoomFactor, zoomAt } from './viewport';
+
+const CURSORS: Record<string, string> = { brush: 'none', eraser: 'none', polygon: 'crosshair', bezier: 'crosshair', hand: 'grab', select: 'default' };
+
+export function Viewer() {
+  const containerRef = useRef<HTMLDivElement>(null);
+  const stageRef = useRef<Konva.Stage>(null);
+  const [size, setSize] = useState({ width: viewerSize.width, height: viewerSize.height });
+  const doc = useEditor((s) => s.history?.doc ?? null);
+  const mediaInfo = useEditor((s) => s.media);
+  const frame = useEditor((s) => s.session.frame);
+  const view = useEditor((s) => s.session.view);
+  const tool = useEditor((s) => s.session.tool);
+  const showResult = useEditor((s) => s.session.showResult);
+  const split = useEditor((s) => s.session.split);
+  const resultCount = useEditor((s) => (s.job.resultsVersion, s.job.summary?.finishedFrames ?? 0));
+  const [panning, setPanning] = useState(false);
+  const pan = useRef<{ sx: number; sy: number; pointerId: number } | null>(null);
+  const toolPointer = useRef<number | null>(null);
+
+  const source = useSourceFrame(frame, mediaInfo?.mediaId ?? null);
+  const result = useResultFrame(frame, showResult || split);
+
+  // Track the element's size; a fitted view follows it.
+  useLayoutEffect(() => {
+    const el = containerRef.current!;
+    const ro = new ResizeObserver(() => {
+      const r = el.getBoundingClientRect();
+      viewerSize.width = Math.max(1, Math.floor(r.width));
+      viewerSize.height = Math.max(1, Math.floor(r.height));
+      setSize({ width: viewerSize.width, height: viewerSize.height });
+    });
+    ro.observe(el);
+    return () => ro.disconnect();
+  }, []);
+
+  const srcW = doc?.source.width ?? 0;
+  const srcH = doc?.source.height ?? 0;
+  useEffect(() => {
+    if (view.fit && srcW && srcH) {
+      const next = fitView(size, { width: srcW, height: srcH });
+      if (next.zoom !== view.zoom || next.x !== view.x || next.y !== view.y) ops.setSession({ view: next });
+    }
+  }, [size, srcW, srcH, view.fit, view.zoom, view.x, view.y]);
+
+  // Wheel zoom needs a non-passive listener to keep the page from scrolling.
+  useEffect(() => {
+    const el = containerRef.current!;
+    const onWheel = (e: WheelEvent) => {
+      e.preventDefault();
+      const r = el.getBoundingClientRect();
+      const v = ops.session().view;
+      ops.setSession({ view: zoomAt(v, v.zoom * wheelZoomFactor(e.deltaY, e.deltaMode), e.clientX - r.left, e.clientY - r.top) });
+    };
+    el.addEventListener('wheel', onWheel, { passive: false });
+    return () => el.removeEventListener('wheel', onWheel);
+  }, []);
+
+  const toPointer = (e: { clientX: number; clientY: number; button: number; shiftKey: boolean; altKey: boolean; ctrlKey: boolean; metaKey: boolean }): ToolPointer => {
+    const r = containerRef.current!.getBoundingClientRect();
+    const sx = e.clientX - r.left;
+    const sy = e.clientY - r.top;
+    const p = screenToSource(ops.session().view, sx, sy);
+    return { x: p.x, y: p.y, sx, sy, button: e.button, shift: e.shiftKey, alt: e.altKey, mod: e.ctrlKey || e.metaKey };
+  };
+
+  const onPointerDown = (e: ReactPointerEvent<HTMLDivElement>) => {
+    if (!doc) return;
+    containerRef.current!.focus({ preventScroll: true });
+    const stage = stageRef.current;
+    // Konva saw this press first: the transformer and the split divider handle their own drags.
+    const pos = stage?.getPointerPosition();
+    if (stage && pos && stage.getIntersection(pos)) return;
+    const wantsPan = e.button === 1 || (e.button === 0 && spaceKey.held);
+    if (wantsPan) {
+      e.preventDefault();
+      spaceKey.used = true;
+      pan.current = { sx: e.clientX, sy: e.clientY, pointerId: e.pointerId };
+      setPanning(true);
+      e.currentTarget.setPointerCapture(e.pointerId);
+      return;
+    }
+    if (e.button !== 0) return;
+    ops.setSession({ rate: 0 });
+    toolPointer.current = e.pointerId;
+    e.currentTarget.setPointerCapture(e.pointerId);
+    activeTool().down(toPointer(e));
+  };
+
+  const onPointerMove = (e: ReactPointerEvent<HTMLDivElement>) => {
+    if (pan.current) {
+      ops.setSession((s) => void (s.view = panBy(s.view, e.clientX - pan.current!.sx, e.clientY - pan.current!.sy)));
+      pan.current = { ...pan.current, sx: e.clientX, sy: e.clientY };
+      return;
+    }
+    if (!doc) return;
+    const native = e.nativeEvent;
+    const coalesced = typeof native.getCoalescedEvents === 'function' ? native.getCoalescedEvents() : [];
+    activeTool().move(toPointer(e), coalesced.length > 1 ? coalesced.map(toPointer) : undefined);
+  };
+
+  const onPointerUp = (e: ReactPointerEvent<HTMLDivElement>) => {
+    if (pan.current?.pointerId === e.pointerId) {
+      pan.current = null;
+      setPanning(false);
+      return;
+    }
+    if (toolPointer.current !== e.pointerId) return;
+    toolPointer.current = null;
+    activeTool().up(toPointer(e));
+  };
+
+  const onPointerCancel = () => {
+    pan.current = null;
+    setPanning(false);
+    if (toolPointer.current !== null) activeTool().key('escape');
+    toolPointer.current = null;
+  };
+
+  const rasterW = mediaInfo?.proxy.width ?? srcW;
+  const rasterH = mediaInfo?.proxy.height ?? srcH;
+  const cursor = panning ? 'grabbing' : CURSORS[tool] ?? 'default';
+  return (
+    <div
+      ref={containerRef}
+      className="viewer"
+      data-testid="viewer"
+      data-frame={frame}
+      data-displayed-frame={source?.index ?? -1}
+      data-result-frame={result?.index ?? -1}
+      data-zoom={view.zoom.toFixed(4)}
+      tabIndex={-1}
+      style={{ cursor }}
+      onPointerDown={onPointerDown}
+      onPointerMove={onPointerMove}
+      onPointerUp={onPointerUp}
+      onPointerCancel={onPointerCancel}
+      onPointerLeave={() => activeTool().leave?.()}
+      onContextMenu={(e) => e.preventDefault()}
+    >
+      {doc && (
+        <Stage ref={stageRef} width={size.width} height={size.height} scaleX={view.zoom} scaleY={view.zoom} x={view.x} y={view.y}>
+          <FrameLayer source={source} result={result} width={srcW} height={srcH} smooth={view.zoom < 2} />
+          <OverlayLayer doc={doc} frame={frame} rasterWidth={rasterW} rasterHeight={rasterH} />
+          <InteractiveLayer doc={doc} frame={frame} zoom={view.zoom} />
+        </Stage>
+      )}
+      {doc && (
+        <div className="viewer-hud">
+          <span>{Math.round(view.zoom * 100)} %</span>
+          {split && <span className="split-label">Before | After</span>}
+          {showResult && !split && (result ? <span className="result">Result</span> : <span>{resultCount ? 'No result for this frame' : 'No result yet — press Run'}</span>)}
+        </div>
+      )}
+      {!doc && <div className="viewer-empty">Loading…</div>}
+    </div>
+  );
+}

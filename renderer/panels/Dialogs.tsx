@@ -1,0 +1,215 @@
+/** Modal dialogs (path prompt, confirm, model licence, crash recovery), the shortcut overlay and toasts. */
+import { useEffect, useState } from 'react';
+import type { ReactNode } from 'react';
+import type { RecoveryOffer } from '../../common/contract/types';
+import { actionList, groupLabels } from '../actions';
+import type { ActionGroup } from '../actions';
+import { formatShortcut, isMacPlatform } from '../actions/shortcuts';
+import { api } from '../bridge';
+import { useDialog } from '../app/dialogs';
+import { showError, showProject } from '../app/host';
+import { ops, useEditor } from '../state/store';
+
+function Modal(props: { title: string; wide?: boolean; testId?: string; onCancel(): void; children: ReactNode; actions: ReactNode }) {
+  useEffect(() => {
+    const onKey = (e: KeyboardEvent) => {
+      if (e.key === 'Escape') {
+        e.stopPropagation();
+        props.onCancel();
+      }
+    };
+    window.addEventListener('keydown', onKey, true);
+    return () => window.removeEventListener('keydown', onKey, true);
+  }, [props.onCancel]);
+  return (
+    <div className="modal-backdrop" onPointerDown={(e) => e.target === e.currentTarget && props.onCancel()}>
+      <div className={`modal${props.wide ? ' wide' : ''}`} role="dialog" aria-label={props.title} data-testid={props.testId}>
+        <h2>{props.title}</h2>
+        <div className="body">{props.children}</div>
+        <div className="actions">{props.actions}</div>
+      </div>
+    </div>
+  );
+}
+
+export function DialogHost() {
+  const d = useDialog();
+  const [text, setText] = useState('');
+  useEffect(() => {
+    if (d?.kind === 'path') setText(d.initial);
+  }, [d]);
+  if (!d) return null;
+  if (d.kind === 'path') {
+    const ok = () => text.trim() && d.resolve(text.trim());
+    return (
+      <Modal title={d.title} testId="path-dialog" onCancel={() => d.resolve(null)} actions={<><button onClick={() => d.resolve(null)}>Cancel</button><button className="primary" data-testid="path-dialog-ok" disabled={!text.trim()} onClick={ok}>{d.confirmLabel}</button></>}>
+        <div>{d.message}</div>
+        <input type="text" autoFocus data-testid="path-dialog-input" value={text} spellCheck={false} onChange={(e) => setText(e.currentTarget.value)} onKeyDown={(e) => e.key === 'Enter' && ok()} />
+        {d.suggestions.length > 0 && (
+          <div className="list">
+            <div className="hint">Recent</div>
+            {d.suggestions.map((s) => (
+              <button key={s} onClick={() => d.resolve(s)}>
+                {s}
+              </button>
+            ))}
+          </div>
+        )}
+        <div className="hint">This browser session runs against the Cleanplate web host, which reads and writes files on its own computer; give a full path there.</div>
+      </Modal>
+    );
+  }
+  if (d.kind === 'confirm') {
+    return (
+      <Modal title={d.title} testId="confirm-dialog" onCancel={() => d.resolve(false)} actions={<><button onClick={() => d.resolve(false)}>Cancel</button><button className={d.danger ? 'primary danger' : 'primary'} data-testid="confirm-ok" onClick={() => d.resolve(true)}>{d.confirmLabel}</button></>}>
+        <div>{d.message}</div>
+      </Modal>
+    );
+  }
+  const lic = d.status.license;
+  return (
+    <Modal
+      title="Download ProPainter models"
+      wide
+      testId="license-dialog"
+      onCancel={() => d.resolve(false)}
+      actions={
+        <>
+          <button onClick={() => d.resolve(false)}>Cancel</button>
+          <button className="primary" data-testid="license-accept" onClick={() => d.resolve(true)}>
+            Accept licence and download
+          </button>
+        </>
+      }
+    >
+      <div>
+        The ProPainter weights are licensed under <b>{lic.name}</b>, which allows <b>non-commercial use only</b>. Read the terms before downloading; by continuing you accept them.
+      </div>
+      <div className="licence-text">{lic.summary}</div>
+      <div className="hint" style={{ userSelect: 'text' }}>Full text: {lic.url}</div>
+      <div className="hint">Files are saved to {d.status.dir}; a download can be resumed and every file is checked against its SHA-256.</div>
+    </Modal>
+  );
+}
+
+/** Offered at start when a previous session ended without saving its edits. */
+export function RecoveryDialog() {
+  const offers = useEditor((s) => s.recovery);
+  const dialogOpen = useDialog();
+  if (!offers.length || dialogOpen) return null;
+  const offer = offers[0]!;
+  const drop = (o: RecoveryOffer) => ops.setHost({ recovery: offers.filter((x) => x.id !== o.id) });
+  const recover = async () => {
+    try {
+      showProject(await api.project.recover({ id: offer.id }));
+      ops.setHost({ recovery: [] });
+    } catch (err) {
+      showError(err);
+      drop(offer);
+    }
+  };
+  const discard = async () => {
+    try {
+      await api.project.discardRecovery({ id: offer.id });
+    } catch (err) {
+      showError(err);
+    }
+    drop(offer);
+  };
+  return (
+    <Modal
+      title="Recover unsaved work?"
+      testId="recovery-dialog"
+      onCancel={() => drop(offer)}
+      actions={
+        <>
+          <button onClick={() => drop(offer)}>Later</button>
+          <button className="danger" data-testid="recovery-discard" onClick={() => void discard()}>
+            Discard
+          </button>
+          <button className="primary" data-testid="recovery-recover" onClick={() => void recover()}>
+            Recover
+          </button>
+        </>
+      }
+    >
+      <div>
+        Cleanplate did not close normally. An autosave of <b>{offer.name}</b> from {new Date(offer.autosavedAt).toLocaleString()} holds edits that were never saved
+        {offer.projectPath ? ` to ${offer.projectPath}` : ''}.
+      </div>
+      {offers.length > 1 && <div className="hint">{offers.length - 1} more autosave(s) will be offered after this one.</div>}
+    </Modal>
+  );
+}
+
+const GESTURES: [string, string][] = [
+  ['Zoom towards the cursor', 'Wheel'],
+  ['Pan', 'Space+drag, middle drag'],
+  ['Insert a point on the outline', 'Alt+click (select) / click (pen)'],
+  ['Break bezier handles apart', 'Alt+drag a handle'],
+  ['Timeline zoom', 'Ctrl+wheel'],
+  ['Retime a key', 'Drag its marker'],
+];
+
+export function HelpOverlay() {
+  const open = useEditor((s) => s.session.helpOpen);
+  if (!open) return null;
+  const mac = isMacPlatform();
+  const groups = [...new Set(actionList.map((a) => a.group))] as ActionGroup[];
+  const close = () => ops.setSession({ helpOpen: false });
+  return (
+    <Modal title="Keyboard shortcuts" wide testId="help-overlay" onCancel={close} actions={<button className="primary" onClick={close}>Close</button>}>
+      <div className="help-grid">
+        {groups.map((g) => (
+          <div key={g}>
+            <h3>{groupLabels[g]}</h3>
+            {actionList
+              .filter((a) => a.group === g && a.shortcuts?.length)
+              .map((a) => (
+                <div className="entry" key={a.id}>
+                  <span>{a.label}</span>
+                  <span>
+                    {a.shortcuts!.map((s) => (
+                      <kbd key={s}>{formatShortcut(s, mac)}</kbd>
+                    ))}
+                  </span>
+                </div>
+              ))}
+          </div>
+        ))}
+        <div>
+          <h3>Mouse</h3>
+          {GESTURES.map(([what, how]) => (
+            <div className="entry" key={what}>
+              <span>{what}</span>
+              <kbd>{how}</kbd>
+            </div>
+          ))}
+        </div>
+      </div>
+    </Modal>
+  );
+}
+
+export function Toasts() {
+  const messages = useEditor((s) => s.messages);
+  useEffect(() => {
+    const info = messages.filter((m) => m.kind === 'info');
+    if (!info.length) return;
+    const t = setTimeout(() => info.forEach((m) => ops.dismissMessage(m.id)), 4000);
+    return () => clearTimeout(t);
+  }, [messages]);
+  return (
+    <div className="toasts">
+      {messages.map((m) => (
+        <div key={m.id} className={`toast ${m.kind}`} data-testid={m.kind === 'error' ? 'error-message' : 'info-message'}>
+          <span>{m.text}</span>
+          <button onClick={() => ops.dismissMessage(m.id)} title="Dismiss">
+            ✕
+          </button>
+        </div>
+      ))}
+    </div>
+  );
+}
+

@@ -1,0 +1,284 @@
+/**
+ * Removal job and export: engine (with readiness and the model actions), device, fp16, processing
+ * size, mask dilation, outpainting, run/cancel with streamed progress, and export of the result.
+ * Settings are part of the project (saved, undoable).
+ */
+import type { Device, ExportFormat, ProjectDoc } from '../../common/project/schema';
+import { actions } from '../actions';
+import { actionContext } from '../app/editor';
+import { exportVideo } from '../app/host';
+import { media } from '../app/media';
+import { setSettings } from '../shapes/edits';
+import { ops, useEditor } from '../state/store';
+import { NumberField } from './controls';
+
+const DEVICES: { id: Device; label: string }[] = [
+  { id: 'auto', label: 'Auto (best available)' },
+  { id: 'cuda', label: 'CUDA (NVIDIA)' },
+  { id: 'dml', label: 'DirectML (Windows)' },
+  { id: 'coreml', label: 'CoreML (macOS)' },
+  { id: 'webgpu', label: 'WebGPU' },
+  { id: 'cpu', label: 'CPU' },
+];
+
+const OUTPAINT_PRESETS: { label: string; scaleH: number; scaleW: number }[] = [
+  { label: '4:3 → 16:9', scaleH: 1, scaleW: 1.333 },
+  { label: '16:9 → 21:9', scaleH: 1, scaleW: 1.333 },
+  { label: '9:16 → 1:1', scaleH: 1, scaleW: 1.778 },
+  { label: '+10 % all round', scaleH: 1.2, scaleW: 1.2 },
+];
+
+function formatEta(sec: number | null): string {
+  if (sec === null || !Number.isFinite(sec)) return '—';
+  if (sec < 60) return `${Math.ceil(sec)} s`;
+  return `${Math.floor(sec / 60)} min ${Math.round(sec % 60)} s`;
+}
+
+function EngineStatus() {
+  const models = useEditor((s) => s.models);
+  const download = useEditor((s) => s.download);
+  const pp = models?.engines.find((e) => e.id === 'propainter');
+  return (
+    <div className="engine-status" data-testid="engine-status">
+      <div className="ready">● Classic — ready (no model files needed)</div>
+      {pp ? (
+        <div className={pp.ready ? 'ready' : 'not-ready'} data-testid="propainter-status">
+          {pp.ready ? '● ProPainter — ready' : `○ ProPainter — not ready: ${pp.detail}`}
+        </div>
+      ) : (
+        <div className="hint">ProPainter: model status unknown</div>
+      )}
+      <div className="row">
+        <button data-testid="import-models" title={actions.tooltip('import-models')} onClick={() => actions.run('import-models', actionContext)}>
+          Import models folder…
+        </button>
+        <button data-testid="download-models" title={actions.tooltip('download-models')} disabled={download?.state === 'running'} onClick={() => actions.run('download-models', actionContext)}>
+          Download models…
+        </button>
+      </div>
+      {download && download.state === 'running' && (
+        <div className="row">
+          <div className="progress" style={{ flex: 1 }}>
+            <div style={{ width: `${download.totalBytes ? (100 * download.receivedBytes) / download.totalBytes : 0}%` }} />
+          </div>
+          <span className="hint">{download.file || 'starting…'}</span>
+        </div>
+      )}
+    </div>
+  );
+}
+
+function Settings({ doc, running }: { doc: ProjectDoc; running: boolean }) {
+  const models = useEditor((s) => s.models);
+  const ppReady = models?.engines.find((e) => e.id === 'propainter')?.ready ?? false;
+  const e = doc.engine;
+  const auto = e.processingSize === null;
+  return (
+    <>
+      <div className="row">
+        <span className="key">Engine</span>
+        <select value={e.id} disabled={running} data-testid="engine-select" onChange={(ev) => setSettings(ops, 'Engine', (d) => void (d.engine.id = ev.currentTarget.value as 'classic' | 'propainter'))}>
+          <option value="classic">Classic (optical flow)</option>
+          <option value="propainter" disabled={!ppReady}>
+            ProPainter{ppReady ? '' : ' (not ready)'}
+          </option>
+        </select>
+      </div>
+      {e.id === 'propainter' && (
+        <div className="row">
+          <span className="key">Device</span>
+          <select value={e.device} disabled={running} data-testid="device-select" onChange={(ev) => setSettings(ops, 'Device', (d) => void (d.engine.device = ev.currentTarget.value as Device))}>
+            {DEVICES.map((d) => (
+              <option key={d.id} value={d.id}>
+                {d.label}
+              </option>
+            ))}
+          </select>
+          <label title="Half-precision models where the device supports them (faster, less memory)">
+            <input type="checkbox" checked={e.fp16} disabled={running} onChange={() => setSettings(ops, 'fp16', (d) => void (d.engine.fp16 = !d.engine.fp16))} />
+            fp16
+          </label>
+        </div>
+      )}
+      <div className="row wrap">
+        <span className="key">Processing</span>
+        <label>
+          <input
+            type="checkbox"
+            checked={auto}
+            disabled={running}
+            onChange={() =>
+              setSettings(ops, 'Processing size', (d) => {
+                const fit = Math.min(1, 960 / d.source.width, 540 / d.source.height);
+                d.engine.processingSize = auto ? { width: Math.max(16, Math.round((d.source.width * fit) / 8) * 8), height: Math.max(16, Math.round((d.source.height * fit) / 8) * 8) } : null;
+              })
+            }
+          />
+          Auto
+        </label>
+        {e.processingSize && (
+          <>
+            <NumberField value={e.processingSize.width} min={16} max={8192} step={8} width={58} disabled={running} title="Processing width" onCommit={(v) => setSettings(ops, 'Processing size', (d) => void (d.engine.processingSize = { ...d.engine.processingSize!, width: Math.round(v) }))} />
+            ×
+            <NumberField value={e.processingSize.height} min={16} max={8192} step={8} width={58} disabled={running} title="Processing height" onCommit={(v) => setSettings(ops, 'Processing size', (d) => void (d.engine.processingSize = { ...d.engine.processingSize!, height: Math.round(v) }))} />
+          </>
+        )}
+        {auto && <span className="hint">fit 960×540</span>}
+      </div>
+      <div className="row">
+        <span className="key">Mask dilation</span>
+        <NumberField value={e.maskDilation} min={0} max={32} width={52} disabled={running} title="Grow the hole by this many pixels at processing size before filling" onCommit={(v) => setSettings(ops, 'Mask dilation', (d) => void (d.engine.maskDilation = Math.round(v)))} />
+        <span className="hint">px</span>
+      </div>
+      <div className="row wrap">
+        <span className="key">Outpaint</span>
+        <label title="Extend the frame instead of removing masked objects">
+          <input type="checkbox" checked={doc.outpaint.enabled} disabled={running} data-testid="outpaint-toggle" onChange={() => setSettings(ops, 'Outpaint', (d) => void (d.outpaint.enabled = !d.outpaint.enabled))} />
+          Extend canvas
+        </label>
+      </div>
+      {doc.outpaint.enabled && (
+        <div className="row wrap">
+          <span className="key">Scale H × W</span>
+          <NumberField value={doc.outpaint.scaleH} min={1} max={4} step={0.05} width={54} disabled={running} onCommit={(v) => setSettings(ops, 'Outpaint scale', (d) => void (d.outpaint.scaleH = v))} />×
+          <NumberField value={doc.outpaint.scaleW} min={1} max={4} step={0.05} width={54} disabled={running} onCommit={(v) => setSettings(ops, 'Outpaint scale', (d) => void (d.outpaint.scaleW = v))} />
+          <select
+            value=""
+            disabled={running}
+            title="Presets"
+            onChange={(ev) => {
+              const p = OUTPAINT_PRESETS[Number(ev.currentTarget.value)];
+              if (p) setSettings(ops, 'Outpaint preset', (d) => void Object.assign(d.outpaint, { scaleH: p.scaleH, scaleW: p.scaleW }));
+            }}
+          >
+            <option value="">Preset…</option>
+            {OUTPAINT_PRESETS.map((p, i) => (
+              <option key={p.label} value={i}>
+                {p.label}
+              </option>
+            ))}
+          </select>
+        </div>
+      )}
+    </>
+  );
+}
+
+function Progress() {
+  const job = useEditor((s) => s.job);
+  const summary = job.summary;
+  const p = job.progress;
+  const total = summary?.totalFrames ?? p?.total ?? 0;
+  // `job` changes with every batch of streamed frames, so this re-renders as they arrive.
+  const done = summary?.state === 'done' ? total : Math.max(summary?.finishedFrames ?? 0, media.results.count);
+  if (!summary && !p) return null;
+  return (
+    <div data-testid="job-progress" data-state={summary?.state ?? 'starting'} data-finished={done} data-total={total}>
+      <div className="row">
+        <div className={`progress${summary?.state === 'done' ? ' ok' : ''}`} style={{ flex: 1 }}>
+          <div style={{ width: `${total ? (100 * done) / total : 0}%` }} />
+        </div>
+        <span>
+          {done}/{total}
+        </span>
+      </div>
+      <div className="hint">
+        {summary?.state === 'done'
+          ? `Done in ${job.seconds?.toFixed(1) ?? '?'} s on ${summary.device ?? 'cpu'} (${summary.engine}).`
+          : summary?.state === 'cancelled'
+            ? 'Cancelled.'
+            : summary?.state === 'failed'
+              ? 'Failed.'
+              : `${p?.stage ?? 'starting'}${p && p.total ? ` ${p.done}/${p.total}` : ''} · ${p?.fps ? `${p.fps.toFixed(1)} frames/s` : '— frames/s'} · ETA ${formatEta(p?.etaSec ?? null)}${summary?.device ? ` · ${summary.device}` : ''}`}
+      </div>
+      {job.notices.map((n, i) => (
+        <div className="notice-line" key={i} data-testid="job-notice">
+          {n}
+        </div>
+      ))}
+      {job.error && (
+        <div className="error-line" data-testid="job-error">
+          {job.error}
+        </div>
+      )}
+    </div>
+  );
+}
+
+function Export({ doc }: { doc: ProjectDoc }) {
+  const job = useEditor((s) => s.job.summary);
+  const exporting = useEditor((s) => s.exporting);
+  const ready = job?.state === 'done';
+  const busy = exporting?.state === 'running';
+  const ex = doc.export;
+  return (
+    <div className="panel">
+      <div className="panel-header">Export</div>
+      <div className="panel-body">
+        <div className="row">
+          <span className="key">Format</span>
+          <select value={ex.format} data-testid="export-format" onChange={(e) => setSettings(ops, 'Export format', (d) => void (d.export.format = e.currentTarget.value as ExportFormat))}>
+            <option value="h264">H.264 (MP4)</option>
+            <option value="h265">H.265 / HEVC (MP4)</option>
+            <option value="prores">ProRes 422 (MOV)</option>
+            <option value="png">PNG sequence</option>
+          </select>
+        </div>
+        {(ex.format === 'h264' || ex.format === 'h265') && (
+          <div className="row">
+            <span className="key">Quality (CRF)</span>
+            <NumberField value={ex.crf} min={0} max={51} width={52} title="Lower is better; 18 is visually lossless for most footage" onCommit={(v) => setSettings(ops, 'Export quality', (d) => void (d.export.crf = Math.round(v)))} />
+          </div>
+        )}
+        <div className="row">
+          <button className="primary" data-testid="export-video" disabled={!ready || busy} title={ready ? actions.tooltip('export-video') : 'Run the removal first; export writes its result at full quality'} onClick={() => void exportVideo(ex.format, ex.crf, null)}>
+            Export…
+          </button>
+          <button title={actions.tooltip('export-masks')} onClick={() => actions.run('export-masks', actionContext)}>
+            Export masks…
+          </button>
+        </div>
+        {exporting && (
+          <div data-testid="export-progress" data-state={exporting.state}>
+            <div className="row">
+              <div className={`progress${exporting.state === 'done' ? ' ok' : ''}`} style={{ flex: 1 }}>
+                <div style={{ width: `${exporting.total ? (100 * exporting.done) / exporting.total : 0}%` }} />
+              </div>
+              <span className="hint">{exporting.state === 'running' ? `${exporting.done}/${exporting.total}` : exporting.state}</span>
+            </div>
+            {exporting.state === 'done' && exporting.path && <div className="hint" style={{ userSelect: 'text' }}>{exporting.path}</div>}
+            {exporting.message && exporting.state !== 'done' && <div className="error-line">{exporting.message}</div>}
+          </div>
+        )}
+      </div>
+    </div>
+  );
+}
+
+export function JobPanel() {
+  const doc = useEditor((s) => s.history?.doc ?? null);
+  const state = useEditor((s) => s.job.summary?.state ?? (s.job.progress ? 'queued' : null));
+  const running = state === 'running' || state === 'queued';
+  if (!doc) return null;
+  return (
+    <>
+      <div className="panel">
+        <div className="panel-header">Remove objects</div>
+        <div className="panel-body">
+          <EngineStatus />
+          <Settings doc={doc} running={running} />
+          <div className="row">
+            <button className="primary" data-testid="run-inpaint" disabled={running} title={actions.tooltip('run-inpaint')} onClick={() => actions.run('run-inpaint', actionContext)}>
+              {doc.outpaint.enabled ? 'Run outpaint' : 'Run'} ({doc.range.out - doc.range.in + 1} frames)
+            </button>
+            <button data-testid="cancel-job" disabled={!running} title={actions.tooltip('cancel-job')} onClick={() => actions.run('cancel-job', actionContext)}>
+              Cancel
+            </button>
+          </div>
+          <Progress />
+        </div>
+      </div>
+      <Export doc={doc} />
+    </>
+  );
+}

@@ -1,0 +1,201 @@
+/**
+ * Mask layers: the list (add, delete, rename, reorder, show/hide, lock, colour) and the active layer's
+ * properties (mode, invert, feather, dilation), its selected shape's key at the playhead, and
+ * propagation. Every change is one undoable edit.
+ */
+import { useState } from 'react';
+import { keyIndexAt } from '../../common/keys/evaluate';
+import type { Layer, ShapeLayer } from '../../common/project/schema';
+import { actions } from '../actions';
+import { actionContext } from '../app/editor';
+import { addKeyHere, addLayer, deleteKeyAt, deleteLayer, hasKeyClipboard, moveLayer, setKeyInterp, setLayerProps } from '../shapes/edits';
+import { ops, useEditor } from '../state/store';
+import { NumberField } from './controls';
+import { Icon } from './icons';
+
+function LayerRow({ layer, index, count, active }: { layer: Layer; index: number; count: number; active: boolean }) {
+  const [renaming, setRenaming] = useState(false);
+  const select = () =>
+    ops.setSession((s) => {
+      if (s.activeLayerId !== layer.id) s.selection = { shapeId: null, vertex: null };
+      s.activeLayerId = layer.id;
+    });
+  return (
+    <div className={`layer-row${active ? ' active' : ''}${layer.visible ? '' : ' hidden'}`} data-testid="layer-row" data-layer-id={layer.id} data-kind={layer.kind} onClick={select}>
+      <button className={layer.visible ? '' : 'off'} title={layer.visible ? 'Hide layer' : 'Show layer'} data-testid="layer-visible" onClick={(e) => (e.stopPropagation(), setLayerProps(ops, layer.id, { visible: !layer.visible }, layer.visible ? 'Hide layer' : 'Show layer'))}>
+        <Icon name="eye" />
+      </button>
+      <button className={layer.locked ? '' : 'off'} title={layer.locked ? 'Unlock layer' : 'Lock layer'} data-testid="layer-lock" onClick={(e) => (e.stopPropagation(), setLayerProps(ops, layer.id, { locked: !layer.locked }, layer.locked ? 'Unlock layer' : 'Lock layer'))}>
+        <Icon name="lock" />
+      </button>
+      <label className="swatch" style={{ background: layer.color }} title="Layer colour" onClick={(e) => e.stopPropagation()}>
+        <input type="color" value={layer.color} style={{ opacity: 0, width: 0, height: 0, position: 'absolute' }} onChange={(e) => setLayerProps(ops, layer.id, { color: e.currentTarget.value }, 'Layer colour')} />
+      </label>
+      <span className="name" onDoubleClick={() => setRenaming(true)} title="Double-click to rename">
+        {renaming ? (
+          <input
+            type="text"
+            autoFocus
+            defaultValue={layer.name}
+            data-testid="layer-name-input"
+            onClick={(e) => e.stopPropagation()}
+            onBlur={(e) => {
+              const name = e.currentTarget.value.trim().slice(0, 200);
+              if (name && name !== layer.name) setLayerProps(ops, layer.id, { name }, 'Rename layer');
+              setRenaming(false);
+            }}
+            onKeyDown={(e) => {
+              if (e.key === 'Enter') e.currentTarget.blur();
+              if (e.key === 'Escape') setRenaming(false);
+            }}
+          />
+        ) : (
+          layer.name
+        )}
+      </span>
+      {layer.mode === 'subtract' && <span className="mode">−</span>}
+      {layer.invert && <span className="mode">inv</span>}
+      <span className="kind">{layer.kind}</span>
+      <button title="Move up" disabled={index === count - 1} onClick={(e) => (e.stopPropagation(), moveLayer(ops, layer.id, 1))}>▲</button>
+      <button title="Move down" disabled={index === 0} onClick={(e) => (e.stopPropagation(), moveLayer(ops, layer.id, -1))}>▼</button>
+      <button title="Delete layer" data-testid="delete-layer" onClick={(e) => (e.stopPropagation(), deleteLayer(ops, layer.id))}>✕</button>
+    </div>
+  );
+}
+
+function KeyControls({ layer }: { layer: ShapeLayer }) {
+  const frame = useEditor((s) => s.session.frame);
+  const shapeId = useEditor((s) => s.session.selection.shapeId);
+  const shape = layer.shapes.find((s) => s.id === shapeId);
+  if (!shape) return <div className="hint">{layer.shapes.length ? 'Select a shape (V, click it) to edit its keys.' : 'Draw a shape with the polygon (P) or bezier (G) pen.'}</div>;
+  const k = keyIndexAt(shape.keys, frame);
+  const key = k >= 0 ? shape.keys[k]! : null;
+  return (
+    <>
+      <div className="row">
+        <span className="key">Shape</span>
+        <span>
+          {shape.kind}, {shape.keys[0]!.vertices.length} points, {shape.keys.length} key{shape.keys.length === 1 ? '' : 's'}
+        </span>
+      </div>
+      <div className="row wrap">
+        <span className="key">Key @ {frame}</span>
+        {key ? (
+          <>
+            <select value={key.interp} title="How the shape moves from this key to the next" onChange={(e) => setKeyInterp(ops, layer.id, shape.id, frame, e.currentTarget.value as 'linear' | 'smooth')}>
+              <option value="linear">Linear</option>
+              <option value="smooth">Smooth</option>
+            </select>
+            <button onClick={() => deleteKeyAt(ops, layer.id, shape.id, frame)} disabled={shape.keys.length < 2}>
+              Delete key
+            </button>
+          </>
+        ) : (
+          <button onClick={() => addKeyHere(ops, layer.id, shape.id, frame)}>Add key</button>
+        )}
+      </div>
+      <div className="row">
+        <span className="key" />
+        <button title={actions.tooltip('copy-key')} onClick={() => actions.run('copy-key', actionContext)}>Copy key</button>
+        <button title={actions.tooltip('paste-key')} onClick={() => actions.run('paste-key', actionContext)} disabled={!hasKeyClipboard()}>
+          Paste here
+        </button>
+      </div>
+    </>
+  );
+}
+
+function Propagation({ layer }: { layer: Layer }) {
+  const keyEvery = useEditor((s) => s.session.propagateKeyEvery);
+  const propagation = useEditor((s) => s.propagation);
+  const running = propagation?.state === 'running';
+  if (layer.kind === 'bitmap') return null;
+  return (
+    <>
+      <div className="row wrap">
+        <span className="key">Propagate</span>
+        <button title={actions.tooltip('propagate-backward')} disabled={running} onClick={() => actions.run('propagate-backward', actionContext)}>◀ Backward</button>
+        <button title={actions.tooltip('propagate-forward')} disabled={running} onClick={() => actions.run('propagate-forward', actionContext)}>Forward ▶</button>
+      </div>
+      <div className="row">
+        <span className="key">Key every</span>
+        <NumberField value={keyEvery} min={1} max={100} width={52} onCommit={(v) => ops.setSession({ propagateKeyEvery: Math.round(v) })} />
+        <span className="hint">frames</span>
+      </div>
+      {propagation && propagation.layerId === layer.id && (
+        <div className="row" data-testid="propagate-progress">
+          <div className="progress" style={{ flex: 1 }}>
+            <div style={{ width: `${propagation.total ? (100 * propagation.done) / propagation.total : 0}%` }} />
+          </div>
+          <span className="hint">
+            {propagation.state === 'running' ? `${propagation.done}/${propagation.total}` : propagation.state}
+          </span>
+          {running && <button onClick={() => actions.run('cancel-job', actionContext)}>Cancel</button>}
+        </div>
+      )}
+      {propagation?.message && propagation.layerId === layer.id && <div className="error-line">{propagation.message}</div>}
+    </>
+  );
+}
+
+function LayerProperties({ layer }: { layer: Layer }) {
+  return (
+    <div className="panel-body" data-testid="layer-properties">
+      <div className="row">
+        <span className="key">Mode</span>
+        <select value={layer.mode} data-testid="layer-mode" onChange={(e) => setLayerProps(ops, layer.id, { mode: e.currentTarget.value as 'add' | 'subtract' }, 'Layer mode')}>
+          <option value="add">Add</option>
+          <option value="subtract">Subtract</option>
+        </select>
+        <label title="Mask everything except this layer">
+          <input type="checkbox" checked={layer.invert} data-testid="layer-invert" onChange={() => setLayerProps(ops, layer.id, { invert: !layer.invert }, 'Invert layer')} />
+          Invert
+        </label>
+      </div>
+      <div className="row">
+        <span className="key">Feather</span>
+        <NumberField value={layer.feather} min={0} max={500} step={0.5} testId="layer-feather" title="Soft edge outside the mask, in source pixels" onCommit={(v) => setLayerProps(ops, layer.id, { feather: v }, 'Feather')} />
+        <span className="hint">px</span>
+      </div>
+      <div className="row">
+        <span className="key">Dilation</span>
+        <NumberField value={layer.dilation} min={-500} max={500} step={0.5} testId="layer-dilation" title="Grow (positive) or shrink (negative) the mask, in source pixels" onCommit={(v) => setLayerProps(ops, layer.id, { dilation: v }, 'Dilation')} />
+        <span className="hint">px</span>
+      </div>
+      {layer.kind === 'shape' && <KeyControls layer={layer} />}
+      {layer.kind === 'brush' && <div className="hint">{layer.strokes.length} stroke{layer.strokes.length === 1 ? '' : 's'}. Paint with B, erase with E; the hold setting in the toolbar decides how many frames a stroke lasts.</div>}
+      {layer.kind === 'bitmap' && (
+        <div className="hint" style={{ userSelect: 'text' }}>
+          Imported {layer.source.kind}: {layer.source.path} ({layer.source.frameCount} frame{layer.source.frameCount === 1 ? '' : 's'}, {layer.source.width}x{layer.source.height})
+        </div>
+      )}
+      <Propagation layer={layer} />
+    </div>
+  );
+}
+
+export function LayerPanel() {
+  const layers = useEditor((s) => s.history?.doc.layers ?? null);
+  const activeLayerId = useEditor((s) => s.session.activeLayerId);
+  const active = layers?.find((l) => l.id === activeLayerId) ?? null;
+  const rows = layers ? [...layers].map((l, i) => ({ l, i })).reverse() : [];
+  return (
+    <div className="panel">
+      <div className="panel-header">
+        Layers
+        <span className="buttons">
+          <button data-testid="add-brush-layer" disabled={!layers} title="Add a brush layer" onClick={() => addLayer(ops, 'brush')}>+ Brush</button>
+          <button data-testid="add-shape-layer" disabled={!layers} title="Add a roto shape layer" onClick={() => addLayer(ops, 'shape')}>+ Shape</button>
+          <button disabled={!layers} title={actions.tooltip('import-masks')} onClick={() => actions.run('import-masks', actionContext)}>Import…</button>
+        </span>
+      </div>
+      <div className="layer-list" data-testid="layer-list">
+        {rows.map(({ l, i }) => (
+          <LayerRow key={l.id} layer={l} index={i} count={rows.length} active={l.id === activeLayerId} />
+        ))}
+        {layers && layers.length === 0 && <div className="empty-list">No mask layers yet. Paint with the brush (B) or draw a shape (P, G) to start one.</div>}
+      </div>
+      {active && <LayerProperties layer={active} />}
+    </div>
+  );
+}

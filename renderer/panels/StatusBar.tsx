@@ -1,0 +1,49 @@
+/** Status bar: project, engine readiness, active device, job progress, frame cache, mask coverage. */
+import { media } from '../app/media';
+import { ops, useEditor } from '../state/store';
+
+function baseName(path: string): string {
+  return path.split(/[\\/]/).pop() ?? path;
+}
+
+export function StatusBar() {
+  const doc = useEditor((s) => s.history?.doc ?? null);
+  const path = useEditor((s) => s.projectPath);
+  const dirty = useEditor(() => ops.isDirty());
+  const models = useEditor((s) => s.models);
+  const job = useEditor((s) => s.job);
+  const cache = useEditor((s) => s.frameCache);
+  const proxy = useEditor((s) => s.media?.proxy ?? null);
+  const pp = models?.engines.find((e) => e.id === 'propainter');
+  const device = job.summary?.device ?? (doc?.engine.id === 'propainter' ? doc.engine.device : 'cpu');
+  const running = job.summary?.state === 'running' || job.summary?.state === 'queued';
+  const total = job.summary?.totalFrames ?? 0;
+  return (
+    <div className="statusbar" data-testid="status-bar">
+      <span title={path ?? 'Not saved yet'}>
+        {path ? baseName(path) : doc ? 'Untitled project' : 'No project'}
+        {dirty ? ' •' : ''}
+      </span>
+      {doc && (
+        <span>
+          {doc.source.width}×{doc.source.height} · {(doc.source.fps.num / doc.source.fps.den).toFixed(3).replace(/\.?0+$/, '')} fps · {doc.source.frameCount} frames
+          {proxy && (proxy.width !== doc.source.width || proxy.height !== doc.source.height) ? ` · proxy ${proxy.width}×${proxy.height}` : ''}
+        </span>
+      )}
+      {cache && cache.cached < cache.total && <span>Caching frames {Math.round((100 * cache.cached) / cache.total)} %</span>}
+      <span className="spacer" />
+      <span className="ok" title="The classic engine needs no model files">Classic ✓</span>
+      <span className={pp?.ready ? 'ok' : 'warn'} title={pp?.detail ?? ''} data-testid="status-propainter">
+        ProPainter {pp ? (pp.ready ? '✓' : '✗') : '?'}
+      </span>
+      <span title="Execution device of the running (or last) job" data-testid="status-device">
+        Device: {device}
+      </span>
+      {job.summary && (
+        <span data-testid="status-job">
+          {running ? `Removing… ${media.results.count}/${total}` : job.summary.state === 'done' ? `Result ready (${total} frames)` : `Job ${job.summary.state}`}
+        </span>
+      )}
+    </div>
+  );
+}
