@@ -4,6 +4,8 @@
  * dispatcher, every file comes from the cache through the shared resolver.
  *
  *   GET  /healthz          liveness, for test runners
+ *   GET  /metrics          event-loop delay (p50/p99/max ms since the last read) and memory, to
+ *                          check that jobs never stall the host (they run in engine processes)
  *   GET  /media/<ref>      a cache file (Range/206/416)
  *   POST /upload           a dropped file, streamed to <userData>/imports/, answers { path }
  *   WS   /ws               { id, channel, args } -> { id, envelope }; pushed { event, payload }
@@ -14,6 +16,7 @@ import { createReadStream, createWriteStream, promises as fs } from 'node:fs';
 import http from 'node:http';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { monitorEventLoopDelay } from 'node:perf_hooks';
 import path from 'node:path';
 import { Transform } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
@@ -158,8 +161,25 @@ function parseCall(data: string): CallMessage | null {
   return null;
 }
 
+/** Event-loop delay since the previous call, in milliseconds, plus this process's memory. */
+function metricsReader() {
+  const delay = monitorEventLoopDelay({ resolution: 10 });
+  delay.enable();
+  const read = () => {
+    const ms = (ns: number) => Math.round(ns / 1e4) / 100;
+    const body = {
+      eventLoopDelayMs: { p50: ms(delay.percentile(50)), p99: ms(delay.percentile(99)), max: ms(delay.max), samples: delay.count },
+      rssMb: Math.round(process.memoryUsage().rss / (1 << 20)),
+    };
+    delay.reset();
+    return body;
+  };
+  return { read, stop: () => delay.disable() };
+}
+
 export async function startWebHost(opts: WebHostOptions): Promise<WebHost> {
   let port = opts.port;
+  const metrics = metricsReader();
   const sockets = new Set<WebSocket>();
   const wss = new WebSocketServer({ noServer: true, maxPayload: 256 << 20 });
 
@@ -169,6 +189,7 @@ export async function startWebHost(opts: WebHostOptions): Promise<WebHost> {
     const pathname = new URL(req.url ?? '/', 'http://localhost').pathname;
     let work: Promise<void> | void;
     if (pathname === '/healthz') work = sendJson(res, 200, { ok: true, version: opts.version });
+    else if (pathname === '/metrics') work = sendJson(res, 200, metrics.read());
     else if (pathname.startsWith('/media/')) {
       work = answerCacheRequest(opts.cacheDir, pathname.slice('/media/'.length), req.method ?? 'GET', req.headers.range).then((a) =>
         'file' in a ? streamFile(req, res, a.status, a.headers, a.file, a.start, a.end) : sendText(res, a.status, a.message, a.headers),
@@ -224,6 +245,7 @@ export async function startWebHost(opts: WebHostOptions): Promise<WebHost> {
       for (const ws of sockets) if (ws.readyState === WebSocket.OPEN) ws.send(text);
     },
     async close() {
+      metrics.stop();
       for (const ws of sockets) ws.terminate();
       await new Promise<void>((resolve) => wss.close(() => resolve()));
       server.closeAllConnections();

@@ -90,6 +90,9 @@ describe('web host', () => {
     const health = await request('/healthz');
     expect(health.status).toBe(200);
     expect(JSON.parse(health.body.toString())).toEqual({ ok: true, version: '9.9.9' });
+    const metrics = JSON.parse((await request('/metrics')).body.toString());
+    expect(metrics.eventLoopDelayMs.p99).toBeGreaterThanOrEqual(0);
+    expect(metrics.rssMb).toBeGreaterThan(10);
     const page = await request('/');
     expect(page.status).toBe(200);
     expect(page.body.toString()).toContain('<title>Cleanplate</title>');
