@@ -12,9 +12,13 @@
  * Refusals throw UserError with one line saying what to do instead.
  */
 import { UserError } from '../errors';
-import type { Shape, ShapeKey, Vertex } from '../project/schema';
+import type { Shape, ShapeKey, Vertex, VertexSchema } from '../project/schema';
+import type { z } from 'zod';
 import { splitSegment } from '../mask/bezier';
 import { evaluateShape, keyIndexAt, keyIndexAtOrBefore } from './evaluate';
+
+/** A vertex as callers may give it: handles default to 0. */
+export type VertexInput = z.input<typeof VertexSchema>;
 
 /** 2D affine map in canvas order: x' = a x + c y + e, y' = b x + d y + f. */
 export type Affine = readonly [a: number, b: number, c: number, d: number, e: number, f: number];
@@ -49,12 +53,12 @@ export function copyKey(shape: Shape, frame: number): Vertex[] {
  * The shape with `vertices` at `frame`: replaces the key there, or adds one (auto-key). The vertex
  * count must match the shape's.
  */
-export function setShapeAt(shape: Shape, frame: number, vertices: readonly Vertex[]): Shape {
+export function setShapeAt(shape: Shape, frame: number, vertices: readonly VertexInput[]): Shape {
   checkFrame(frame);
   const count = vertexCount(shape);
   if (vertices.length !== count)
     throw new UserError('bad-input', `The new outline has ${vertices.length} points but the shape has ${count}; insert or delete points first.`);
-  const copy = vertices.map((v) => ({ ...v }));
+  const copy = vertices.map(toVertex);
   const keys = shape.keys.slice();
   const at = keyIndexAt(keys, frame);
   if (at >= 0) keys[at] = { ...keys[at]!, vertices: copy };
@@ -66,7 +70,7 @@ export function setShapeAt(shape: Shape, frame: number, vertices: readonly Verte
 }
 
 /** Pasting a copied key at `frame`: setShapeAt, with the refusal worded for the clipboard. */
-export function pasteKey(shape: Shape, frame: number, vertices: readonly Vertex[]): Shape {
+export function pasteKey(shape: Shape, frame: number, vertices: readonly VertexInput[]): Shape {
   if (vertices.length !== vertexCount(shape))
     throw new UserError('bad-input', `Cannot paste: the copied key has ${vertices.length} points and this shape has ${vertexCount(shape)}.`);
   return setShapeAt(shape, frame, vertices);
@@ -148,6 +152,13 @@ export function setKeyInterp(shape: Shape, frame: number, interp: ShapeKey['inte
   const keys = shape.keys.slice();
   keys[at] = { ...keys[at]!, interp };
   return { ...shape, keys };
+}
+
+/** A vertex with its handles filled in (zero = a corner); refuses coordinates that are not finite. */
+function toVertex(v: VertexInput): Vertex {
+  const vertex = { x: v.x, y: v.y, inX: v.inX ?? 0, inY: v.inY ?? 0, outX: v.outX ?? 0, outY: v.outY ?? 0 };
+  if (!Object.values(vertex).every(Number.isFinite)) throw new UserError('invalid-args', `a point must have finite coordinates, got ${JSON.stringify(v)}`);
+  return vertex;
 }
 
 function vertexCount(shape: Shape): number {

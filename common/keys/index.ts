@@ -16,4 +16,4 @@ export {
   transformShapeAt,
   translation,
 } from './edit';
-export type { Affine } from './edit';
+export type { Affine, VertexInput } from './edit';

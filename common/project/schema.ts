@@ -9,6 +9,7 @@
  * Time: integer frame indices from 0 at the source's rational frame rate.
  */
 import { z } from 'zod';
+import { formatPath } from './path';
 
 export const CURRENT_PROJECT_VERSION = 2;
 
@@ -42,13 +43,26 @@ export const ShapeKeySchema = z.object({
   vertices: z.array(VertexSchema),
 });
 
-export const ShapeSchema = z.object({
-  id,
-  kind: z.enum(['polygon', 'bezier']),
-  closed: z.boolean().default(true),
-  /** Sorted by frame, unique frames, and every key has the same number of vertices. */
-  keys: z.array(ShapeKeySchema).min(1),
-});
+export const ShapeSchema = z
+  .object({
+    id,
+    kind: z.enum(['polygon', 'bezier']),
+    closed: z.boolean().default(true),
+    /** Sorted by frame, unique frames, and every key has the same number of vertices. */
+    keys: z.array(ShapeKeySchema).min(1),
+  })
+  .superRefine((shape, ctx) => {
+    for (let k = 1; k < shape.keys.length; k++) {
+      const [prev, key] = [shape.keys[k - 1]!, shape.keys[k]!];
+      const problem =
+        key.frame <= prev.frame
+          ? `key frames must increase without repeats (frame ${key.frame} follows frame ${prev.frame})`
+          : key.vertices.length !== prev.vertices.length
+            ? `keys have different point counts (${prev.vertices.length} and ${key.vertices.length})`
+            : null;
+      if (problem) return ctx.addIssue({ code: 'custom', path: ['keys'], message: problem });
+    }
+  });
 
 /** How long a brush stroke applies: its own frame, N frames from it, or until the out point. */
 export const HoldSchema = z.union([z.number().int().min(1), z.literal('out')]);
@@ -175,6 +189,18 @@ export const ProjectDocSchema = z
     if (doc.range.in > doc.range.out) ctx.addIssue({ code: 'custom', path: ['range'], message: 'the in point is after the out point' });
     if (doc.range.out >= doc.source.frameCount)
       ctx.addIssue({ code: 'custom', path: ['range', 'out'], message: `the out point is past the last frame (${doc.source.frameCount - 1})` });
+    // Every id (layer, shape, stroke) is unique in the document, so an id alone names one thing.
+    const seen = new Map<string, string>();
+    const claim = (value: string, path: (string | number)[]) => {
+      const first = seen.get(value);
+      if (first) ctx.addIssue({ code: 'custom', path, message: `duplicate id "${value}" (already used by ${first})` });
+      else seen.set(value, formatPath(path.slice(0, -1)));
+    };
+    doc.layers.forEach((layer, l) => {
+      claim(layer.id, ['layers', l, 'id']);
+      if (layer.kind === 'brush') layer.strokes.forEach((stroke, i) => claim(stroke.id, ['layers', l, 'strokes', i, 'id']));
+      if (layer.kind === 'shape') layer.shapes.forEach((shape, i) => claim(shape.id, ['layers', l, 'shapes', i, 'id']));
+    });
   });
 
 export type Vertex = z.infer<typeof VertexSchema>;
