@@ -1,10 +1,13 @@
 /**
- * Binary morphology on single-channel masks (one byte per pixel, row-major), all O(pixels) whatever
- * the radius:
+ * Binary morphology on single-channel masks (one byte per pixel, row-major), all exact:
  * - `dilateCross`: the engines' hole dilation, identical to scipy.ndimage.binary_dilation with its
- *   default 3x3 cross repeated N times (what ProPainter's --mask_dilation does);
- * - `dilateDisk` / `erodeDisk` / `featherOutward`: the rasterizer's per-layer grow, shrink and soft
- *   edge, built on a Euclidean distance transform that is exact up to the radius it is asked for.
+ *   default 3x3 cross repeated N times (what ProPainter's --mask_dilation does), in O(pixels) via an
+ *   L1 distance transform;
+ * - `dilateDisk` / `erodeDisk`: the rasterizer's per-layer grow and shrink by a Euclidean disk, as
+ *   native fills of each horizontal run widened per row offset (cost ~ runs x radius, memset speed);
+ * - `featherOutward`: the rasterizer's soft edge, from a Euclidean distance transform that is exact up
+ *   to the feather width (squaredDistanceWithin).
+ * Nothing outside the bounding box of the inside pixels, grown by the radius, is touched.
  * Distances are measured between pixel centres. A pixel is "inside" when its value is >= 128 (for the
  * 0/255 masks the rasterizer makes, any non-zero pixel). The optional `within` box, when a caller
  * knows one, must contain every inside pixel (null: there are none); it saves a scan of the whole mask.
