@@ -47,6 +47,7 @@ export async function boot(): Promise<void> {
   } catch (err) {
     showError(err);
   }
+  ops.setHost({ booting: false });
   void refreshModels();
 }
 

@@ -273,7 +273,7 @@ export function hostActions(): ActionContext['host'] {
         if (!path) return;
         const imported = await api.mask.import({ path, width: doc.source.width, height: doc.source.height, frameCount: doc.source.frameCount });
         media.bitmaps.setPrefix(imported.source.path, imported.framePrefix);
-        addBitmapLayer(ops, `Imported ${baseName(path)}`, imported.source, () => crypto.randomUUID().slice(0, 12));
+        addBitmapLayer(ops, `Imported ${baseName(path)}`, imported.source);
       }),
     exportMasks: () =>
       void guard(async () => {

@@ -14,6 +14,8 @@ export interface TestHooks {
   history(): { undo: number; redo: number; labels: string[] };
   /** Pixels > 0 of rasterizeMask at `frame` (default: the current one), at `width` x `height` (default: the proxy size). */
   maskPixels(frame?: number, width?: number, height?: number): number;
+  /** The combined mask's value (0..255) at source pixel (x, y) of `frame`, rasterized at the source size. */
+  maskValueAt(frame: number, x: number, y: number): number;
   /** What the overlay drew last: its frame and masked pixel count. */
   overlay(): typeof lastOverlay;
   /** Frames of the current job with a result. */
@@ -40,6 +42,13 @@ export function installTestHooks(): void {
       let n = 0;
       for (let i = 0; i < mask.length; i++) if (mask[i]! > 0) n++;
       return n;
+    },
+    maskValueAt(frame, x, y) {
+      const doc = ops.doc();
+      if (!doc) return 0;
+      const { width, height } = doc.source;
+      const mask = rasterizeMask(doc, frame, { width, height, bitmaps: (l, f) => media.bitmaps.frame(l, f) });
+      return mask[Math.floor(y) * width + Math.floor(x)] ?? 0;
     },
     overlay: () => ({ ...lastOverlay }),
     resultFrames: () => media.results.count,

@@ -10,6 +10,7 @@ import type { PointerEvent as ReactPointerEvent } from 'react';
 import { Stage } from 'react-konva';
 import { activeTool, viewerSize } from '../app/editor';
 import { spaceKey } from '../app/keyboard';
+import { ActionButton } from '../panels/controls';
 import { ops, useEditor } from '../state/store';
 import type { ToolPointer } from '../tools/types';
 import { FrameLayer, useResultFrame, useSourceFrame } from './FrameLayer';
@@ -19,12 +20,27 @@ import { fitView, panBy, screenToSource, wheelZoomFactor, zoomAt } from './viewp
 
 const CURSORS: Record<string, string> = { brush: 'none', eraser: 'none', polygon: 'crosshair', bezier: 'crosshair', hand: 'grab', select: 'default' };
 
+function EmptyViewer() {
+  return (
+    <div className="viewer-empty">
+      <div style={{ fontSize: 15, color: 'var(--text)' }}>No video open</div>
+      <div className="row">
+        <ActionButton id="open-video" className="primary" />
+        <ActionButton id="open-project" />
+        <ActionButton id="open-sample" />
+      </div>
+      <div className="hint">…or drop a video file onto this window.</div>
+    </div>
+  );
+}
+
 export function Viewer() {
   const containerRef = useRef<HTMLDivElement>(null);
   const stageRef = useRef<Konva.Stage>(null);
   const [size, setSize] = useState({ width: viewerSize.width, height: viewerSize.height });
   const doc = useEditor((s) => s.history?.doc ?? null);
   const mediaInfo = useEditor((s) => s.media);
+  const booting = useEditor((s) => s.booting);
   const frame = useEditor((s) => s.session.frame);
   const view = useEditor((s) => s.session.view);
   const tool = useEditor((s) => s.session.tool);
@@ -169,7 +185,7 @@ export function Viewer() {
           {showResult && !split && (result ? <span className="result">Result</span> : <span>{resultCount ? 'No result for this frame' : 'No result yet — press Run'}</span>)}
         </div>
       )}
-      {!doc && <div className="viewer-empty">Loading…</div>}
+      {!doc && (booting ? <div className="viewer-empty">Loading…</div> : <EmptyViewer />)}
     </div>
   );
 }

@@ -8,7 +8,7 @@ import { actions } from '../actions';
 import { actionContext } from '../app/editor';
 import { exportVideo } from '../app/host';
 import { media } from '../app/media';
-import { setSettings } from '../shapes/edits';
+import { updateEngine, updateExport, updateOutpaint } from '../shapes/edits';
 import { ops, useEditor } from '../state/store';
 import { NumberField } from './controls';
 
@@ -27,6 +27,13 @@ const OUTPAINT_PRESETS: { label: string; scaleH: number; scaleW: number }[] = [
   { label: '9:16 → 1:1', scaleH: 1, scaleW: 1.778 },
   { label: '+10 % all round', scaleH: 1.2, scaleW: 1.2 },
 ];
+
+/** The engines' default: the source scaled to fit 960x540, rounded to a multiple of 8 (issue 4). */
+function defaultProcessingSize(doc: ProjectDoc): { width: number; height: number } {
+  const fit = Math.min(1, 960 / doc.source.width, 540 / doc.source.height);
+  const round8 = (v: number) => Math.max(16, Math.round((v * fit) / 8) * 8);
+  return { width: round8(doc.source.width), height: round8(doc.source.height) };
+}
 
 function formatEta(sec: number | null): string {
   if (sec === null || !Number.isFinite(sec)) return '—';
@@ -77,7 +84,7 @@ function Settings({ doc, running }: { doc: ProjectDoc; running: boolean }) {
     <>
       <div className="row">
         <span className="key">Engine</span>
-        <select value={e.id} disabled={running} data-testid="engine-select" onChange={(ev) => setSettings(ops, 'Engine', (d) => void (d.engine.id = ev.currentTarget.value as 'classic' | 'propainter'))}>
+        <select value={e.id} disabled={running} data-testid="engine-select" onChange={(ev) => updateEngine(ops, 'Engine', { id: ev.currentTarget.value as 'classic' | 'propainter' })}>
           <option value="classic">Classic (optical flow)</option>
           <option value="propainter" disabled={!ppReady}>
             ProPainter{ppReady ? '' : ' (not ready)'}
@@ -87,7 +94,7 @@ function Settings({ doc, running }: { doc: ProjectDoc; running: boolean }) {
       {e.id === 'propainter' && (
         <div className="row">
           <span className="key">Device</span>
-          <select value={e.device} disabled={running} data-testid="device-select" onChange={(ev) => setSettings(ops, 'Device', (d) => void (d.engine.device = ev.currentTarget.value as Device))}>
+          <select value={e.device} disabled={running} data-testid="device-select" onChange={(ev) => updateEngine(ops, 'Device', { device: ev.currentTarget.value as Device })}>
             {DEVICES.map((d) => (
               <option key={d.id} value={d.id}>
                 {d.label}
@@ -95,7 +102,7 @@ function Settings({ doc, running }: { doc: ProjectDoc; running: boolean }) {
             ))}
           </select>
           <label title="Half-precision models where the device supports them (faster, less memory)">
-            <input type="checkbox" checked={e.fp16} disabled={running} onChange={() => setSettings(ops, 'fp16', (d) => void (d.engine.fp16 = !d.engine.fp16))} />
+            <input type="checkbox" checked={e.fp16} disabled={running} onChange={() => updateEngine(ops, 'fp16', { fp16: !e.fp16 })} />
             fp16
           </label>
         </div>
@@ -108,47 +115,44 @@ function Settings({ doc, running }: { doc: ProjectDoc; running: boolean }) {
             checked={auto}
             disabled={running}
             onChange={() =>
-              setSettings(ops, 'Processing size', (d) => {
-                const fit = Math.min(1, 960 / d.source.width, 540 / d.source.height);
-                d.engine.processingSize = auto ? { width: Math.max(16, Math.round((d.source.width * fit) / 8) * 8), height: Math.max(16, Math.round((d.source.height * fit) / 8) * 8) } : null;
-              })
+              updateEngine(ops, 'Processing size', { processingSize: auto ? defaultProcessingSize(doc) : null })
             }
           />
           Auto
         </label>
         {e.processingSize && (
           <>
-            <NumberField value={e.processingSize.width} min={16} max={8192} step={8} width={58} disabled={running} title="Processing width" onCommit={(v) => setSettings(ops, 'Processing size', (d) => void (d.engine.processingSize = { ...d.engine.processingSize!, width: Math.round(v) }))} />
+            <NumberField value={e.processingSize.width} min={16} max={8192} step={8} width={58} disabled={running} title="Processing width" onCommit={(v) => updateEngine(ops, 'Processing size', { processingSize: { ...e.processingSize!, width: Math.round(v) } })} />
             ×
-            <NumberField value={e.processingSize.height} min={16} max={8192} step={8} width={58} disabled={running} title="Processing height" onCommit={(v) => setSettings(ops, 'Processing size', (d) => void (d.engine.processingSize = { ...d.engine.processingSize!, height: Math.round(v) }))} />
+            <NumberField value={e.processingSize.height} min={16} max={8192} step={8} width={58} disabled={running} title="Processing height" onCommit={(v) => updateEngine(ops, 'Processing size', { processingSize: { ...e.processingSize!, height: Math.round(v) } })} />
           </>
         )}
         {auto && <span className="hint">fit 960×540</span>}
       </div>
       <div className="row">
         <span className="key">Mask dilation</span>
-        <NumberField value={e.maskDilation} min={0} max={32} width={52} disabled={running} title="Grow the hole by this many pixels at processing size before filling" onCommit={(v) => setSettings(ops, 'Mask dilation', (d) => void (d.engine.maskDilation = Math.round(v)))} />
+        <NumberField value={e.maskDilation} min={0} max={32} width={52} disabled={running} title="Grow the hole by this many pixels at processing size before filling" onCommit={(v) => updateEngine(ops, 'Mask dilation', { maskDilation: Math.round(v) })} />
         <span className="hint">px</span>
       </div>
       <div className="row wrap">
         <span className="key">Outpaint</span>
         <label title="Extend the frame instead of removing masked objects">
-          <input type="checkbox" checked={doc.outpaint.enabled} disabled={running} data-testid="outpaint-toggle" onChange={() => setSettings(ops, 'Outpaint', (d) => void (d.outpaint.enabled = !d.outpaint.enabled))} />
+          <input type="checkbox" checked={doc.outpaint.enabled} disabled={running} data-testid="outpaint-toggle" onChange={() => updateOutpaint(ops, 'Outpaint', { enabled: !doc.outpaint.enabled })} />
           Extend canvas
         </label>
       </div>
       {doc.outpaint.enabled && (
         <div className="row wrap">
           <span className="key">Scale H × W</span>
-          <NumberField value={doc.outpaint.scaleH} min={1} max={4} step={0.05} width={54} disabled={running} onCommit={(v) => setSettings(ops, 'Outpaint scale', (d) => void (d.outpaint.scaleH = v))} />×
-          <NumberField value={doc.outpaint.scaleW} min={1} max={4} step={0.05} width={54} disabled={running} onCommit={(v) => setSettings(ops, 'Outpaint scale', (d) => void (d.outpaint.scaleW = v))} />
+          <NumberField value={doc.outpaint.scaleH} min={1} max={4} step={0.05} width={54} disabled={running} onCommit={(v) => updateOutpaint(ops, 'Outpaint scale', { scaleH: v })} />×
+          <NumberField value={doc.outpaint.scaleW} min={1} max={4} step={0.05} width={54} disabled={running} onCommit={(v) => updateOutpaint(ops, 'Outpaint scale', { scaleW: v })} />
           <select
             value=""
             disabled={running}
             title="Presets"
             onChange={(ev) => {
               const p = OUTPAINT_PRESETS[Number(ev.currentTarget.value)];
-              if (p) setSettings(ops, 'Outpaint preset', (d) => void Object.assign(d.outpaint, { scaleH: p.scaleH, scaleW: p.scaleW }));
+              if (p) updateOutpaint(ops, 'Outpaint preset', { scaleH: p.scaleH, scaleW: p.scaleW });
             }}
           >
             <option value="">Preset…</option>
@@ -217,7 +221,7 @@ function Export({ doc }: { doc: ProjectDoc }) {
       <div className="panel-body">
         <div className="row">
           <span className="key">Format</span>
-          <select value={ex.format} data-testid="export-format" onChange={(e) => setSettings(ops, 'Export format', (d) => void (d.export.format = e.currentTarget.value as ExportFormat))}>
+          <select value={ex.format} data-testid="export-format" onChange={(e) => updateExport(ops, 'Export format', { format: e.currentTarget.value as ExportFormat })}>
             <option value="h264">H.264 (MP4)</option>
             <option value="h265">H.265 / HEVC (MP4)</option>
             <option value="prores">ProRes 422 (MOV)</option>
@@ -227,7 +231,7 @@ function Export({ doc }: { doc: ProjectDoc }) {
         {(ex.format === 'h264' || ex.format === 'h265') && (
           <div className="row">
             <span className="key">Quality (CRF)</span>
-            <NumberField value={ex.crf} min={0} max={51} width={52} title="Lower is better; 18 is visually lossless for most footage" onCommit={(v) => setSettings(ops, 'Export quality', (d) => void (d.export.crf = Math.round(v)))} />
+            <NumberField value={ex.crf} min={0} max={51} width={52} title="Lower is better; 18 is visually lossless for most footage" onCommit={(v) => updateExport(ops, 'Export quality', { crf: Math.round(v) })} />
           </div>
         )}
         <div className="row">

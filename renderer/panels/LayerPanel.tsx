@@ -91,7 +91,7 @@ function KeyControls({ layer }: { layer: ShapeLayer }) {
             </button>
           </>
         ) : (
-          <button onClick={() => addKeyHere(ops, layer.id, shape.id, frame)}>Add key</button>
+          <button onClick={() => addKeyHere(ops, layer.id, shape, frame)}>Add key</button>
         )}
       </div>
       <div className="row">

@@ -1,45 +1,39 @@
 /**
- * The editor's edits, each ONE undo step, expressed with the document commands of
- * common/project/commands.ts (the keying rules live there, shared with every other user of the
- * document). This module adds what only the editor knows: which layer a tool targets, the
- * selection, the key clipboard, and user-facing refusals.
+ * The editor's edits, each ONE undo step, made of the document commands of
+ * common/project/commands.ts (which hold the keying rules and refuse bad edits with a UserError).
+ * This module adds what only the editor knows: which layer a tool targets, the selection, the key
+ * clipboard, and turning a refusal into a one-line message.
  */
 import { isUserError } from '../../common/errors';
-import * as keys from '../../common/keys';
-import { evaluateShape, keyIndexAt } from '../../common/keys';
-import type { BitmapSource, BrushLayer, BrushStroke, Layer, ProjectDoc, Shape, ShapeKey, ShapeLayer, Vertex } from '../../common/project/schema';
+import { copyKey as copyKeyAt, evaluateShape, minimumVertices } from '../../common/keys';
+import { commands } from '../../common/project/commands';
+import type { CommandArgs, CommandName } from '../../common/project/commands';
+import type { BitmapSource, BrushLayer, BrushStroke, Layer, LayerProps, ProjectDoc, Shape, ShapeKey, ShapeLayer, Vertex } from '../../common/project';
 import type { DocRecipe } from '../state/history';
 import { newId } from '../state/ids';
 import type { EditorOps } from '../state/store';
 
 const PALETTE = ['#ff3b30', '#34c759', '#0a84ff', '#ffcc00', '#af52de', '#ff9f0a', '#5ac8fa', '#ff2d55'];
 
-type Draft = Parameters<DocRecipe>[0];
-
-function findLayer(doc: Pick<ProjectDoc, 'layers'>, id: string | null): Layer | undefined {
-  return id ? doc.layers.find((l) => l.id === id) : undefined;
+/** A recipe running one document command. */
+export function command<K extends CommandName>(name: K, args: CommandArgs<K>): DocRecipe {
+  return (d) => (commands[name] as (doc: ProjectDoc, a: CommandArgs<K>) => void)(d as ProjectDoc, args);
 }
 
-/** A recipe replacing one shape by `change(shape)` (a keying rule from common/keys). */
-export function editShape(layerId: string, shapeId: string, change: (shape: Shape) => Shape): DocRecipe {
-  return (d) => {
-    const layer = d.layers.find((l) => l.id === layerId);
-    if (layer?.kind !== 'shape') return;
-    const i = layer.shapes.findIndex((s) => s.id === shapeId);
-    if (i >= 0) layer.shapes[i] = change(layer.shapes[i] as Shape);
-  };
-}
-
-/** Runs an edit; a keying rule's refusal (UserError) becomes a message instead of an exception. */
-function attempt(ops: EditorOps, f: () => void): boolean {
+/** Records an edit; a command's refusal (UserError) becomes a message instead of an exception. */
+function apply(ops: EditorOps, label: string, recipe: DocRecipe, mergeKey?: string): boolean {
   try {
-    f();
+    ops.edit(label, recipe, mergeKey);
     return true;
   } catch (err) {
     if (!isUserError(err)) throw err;
     ops.message('error', err.message);
     return false;
   }
+}
+
+function findLayer(doc: Pick<ProjectDoc, 'layers'>, id: string | null): Layer | undefined {
+  return id ? doc.layers.find((l) => l.id === id) : undefined;
 }
 
 /** A new layer of `kind` with the next free name and colour. */
@@ -52,6 +46,7 @@ export function newLayer(doc: Pick<ProjectDoc, 'layers'>, kind: 'brush' | 'shape
 }
 
 export type LayerTarget = { kind: 'layer'; layerId: string } | { kind: 'new'; layer: Layer } | { kind: 'refused'; reason: string };
+type Target = Exclude<LayerTarget, { kind: 'refused' }>;
 
 /**
  * The layer a drawing tool writes to: the active layer when it has the right kind, else the topmost
@@ -75,37 +70,32 @@ function toolTarget(ops: EditorOps, kind: 'brush' | 'shape', mode: 'create' | 'e
 export const brushTarget = (ops: EditorOps, mode: 'create' | 'existing') => toolTarget(ops, 'brush', mode);
 export const shapeTarget = (ops: EditorOps, mode: 'create' | 'existing') => toolTarget(ops, 'shape', mode);
 
-function targetLayerId(ops: EditorOps, target: Exclude<LayerTarget, { kind: 'refused' }>, d: Draft): string {
-  if (target.kind === 'new') {
-    d.layers.push(target.layer as never);
-    return target.layer.id;
-  }
-  return target.layerId;
+/** Runs `content` on the target layer, adding the layer first (in the same edit) when it is new. */
+function onTarget(target: Target, content: (layerId: string) => DocRecipe): { recipe: DocRecipe; layerId: string } {
+  const layerId = target.kind === 'new' ? target.layer.id : target.layerId;
+  return {
+    layerId,
+    recipe: (d) => {
+      if (target.kind === 'new') command('addLayer', { layer: target.layer })(d);
+      content(layerId)(d);
+    },
+  };
 }
 
 /** Adds one stroke (and its layer, when new) as one edit, and makes that layer active. */
-export function addStroke(ops: EditorOps, target: Exclude<LayerTarget, { kind: 'refused' }>, stroke: BrushStroke): void {
-  let layerId = '';
-  ops.edit(stroke.mode === 'erase' ? 'Erase' : 'Paint stroke', (d) => {
-    layerId = targetLayerId(ops, target, d);
-    const layer = d.layers.find((l) => l.id === layerId);
-    if (layer?.kind === 'brush') layer.strokes.push(stroke);
-  });
-  ops.setSession((s) => void (s.activeLayerId = layerId || s.activeLayerId));
+export function addStroke(ops: EditorOps, target: Target, stroke: BrushStroke): void {
+  const { recipe, layerId } = onTarget(target, (id) => command('addStroke', { layerId: id, stroke }));
+  if (apply(ops, stroke.mode === 'erase' ? 'Erase' : 'Paint stroke', recipe)) ops.setSession({ activeLayerId: layerId });
 }
 
 /** Adds a new shape (and its layer, when new) as one edit, and selects it. */
-export function addShape(ops: EditorOps, target: Exclude<LayerTarget, { kind: 'refused' }>, shape: Shape): void {
-  let layerId = '';
-  ops.edit(`Draw ${shape.kind}`, (d) => {
-    layerId = targetLayerId(ops, target, d);
-    const layer = d.layers.find((l) => l.id === layerId);
-    if (layer?.kind === 'shape') layer.shapes.push(shape);
-  });
-  ops.setSession((s) => {
-    s.activeLayerId = layerId;
-    s.selection = { shapeId: shape.id, vertex: null };
-  });
+export function addShape(ops: EditorOps, target: Target, shape: Shape): void {
+  const { recipe, layerId } = onTarget(target, (id) => command('addShape', { layerId: id, shape }));
+  if (apply(ops, `Draw ${shape.kind}`, recipe))
+    ops.setSession((s) => {
+      s.activeLayerId = layerId;
+      s.selection = { shapeId: shape.id, vertex: null };
+    });
 }
 
 export function selectedShape(ops: EditorOps): { layer: ShapeLayer; shape: Shape } | null {
@@ -129,41 +119,26 @@ export function editableShapeLayers(ops: EditorOps): ShapeLayer[] {
   return layers.sort((a, b) => Number(b.id === active) - Number(a.id === active));
 }
 
-/** Writes a whole shape at a frame: replaces the key there or adds one (auto-key). */
-export function setShapeAtFrame(layerId: string, shapeId: string, frame: number, vertices: Vertex[]): DocRecipe {
-  return editShape(layerId, shapeId, (shape) => keys.setShapeAt(shape, frame, vertices));
-}
-
 /** Inserts a point on segment `segment` at parameter t in every key, so point counts stay equal. */
 export function insertVertex(ops: EditorOps, layerId: string, shapeId: string, segment: number, t: number): void {
-  if (attempt(ops, () => ops.edit('Insert point', editShape(layerId, shapeId, (shape) => keys.insertVertex(shape, segment, t)))))
-    ops.setSession((s) => void (s.selection = { shapeId, vertex: segment + 1 }));
+  if (apply(ops, 'Insert point', command('insertVertex', { layerId, shapeId, segment, t }))) ops.setSession((s) => void (s.selection = { shapeId, vertex: segment + 1 }));
 }
 
 /** Delete: the selected point (from every key), else the selected shape. */
 export function deleteSelection(ops: EditorOps): void {
   const sel = selectedShape(ops);
   if (!sel) return;
-  if (sel.layer.locked) {
-    ops.message('info', `"${sel.layer.name}" is locked: unlock it to delete from it.`);
-    return;
-  }
+  const ref = { layerId: sel.layer.id, shapeId: sel.shape.id };
   const vertex = ops.session().selection.vertex;
-  const count = sel.shape.keys[0]!.vertices.length;
   // Deleting a point the shape cannot lose removes the shape, which is what the user is after.
-  if (vertex !== null && count > keys.minimumVertices(sel.shape)) {
-    if (attempt(ops, () => ops.edit('Delete point', editShape(sel.layer.id, sel.shape.id, (shape) => keys.deleteVertex(shape, vertex)))))
-      ops.setSession((s) => void (s.selection.vertex = null));
+  if (vertex !== null && sel.shape.keys[0]!.vertices.length > minimumVertices(sel.shape)) {
+    if (apply(ops, 'Delete point', command('deleteVertex', { ...ref, index: vertex }))) ops.setSession((s) => void (s.selection.vertex = null));
     return;
   }
-  ops.edit('Delete shape', (d) => {
-    const layer = d.layers.find((l) => l.id === sel.layer.id);
-    if (layer?.kind === 'shape') layer.shapes = layer.shapes.filter((s) => s.id !== sel.shape.id);
-  });
-  ops.setSession((s) => void (s.selection = { shapeId: null, vertex: null }));
+  if (apply(ops, 'Delete shape', command('deleteShape', ref))) ops.setSession((s) => void (s.selection = { shapeId: null, vertex: null }));
 }
 
-let keyClipboard: { vertices: Vertex[]; kind: Shape['kind']; interp: ShapeKey['interp'] } | null = null;
+let keyClipboard: Vertex[] | null = null;
 
 export function copyKey(ops: EditorOps): void {
   const sel = selectedShape(ops);
@@ -172,8 +147,7 @@ export function copyKey(ops: EditorOps): void {
     return;
   }
   const frame = ops.session().frame;
-  const i = keyIndexAt(sel.shape.keys, frame);
-  keyClipboard = { vertices: keys.copyKey(sel.shape, frame), kind: sel.shape.kind, interp: i >= 0 ? sel.shape.keys[i]!.interp : 'linear' };
+  keyClipboard = copyKeyAt(sel.shape, frame);
   ops.message('info', `Copied the shape at frame ${frame}.`);
 }
 
@@ -183,9 +157,7 @@ export function pasteKey(ops: EditorOps): void {
     ops.message('info', keyClipboard ? 'Select the shape to paste the key into.' : 'Copy a key first (select a shape, Ctrl+C).');
     return;
   }
-  const frame = ops.session().frame;
-  const vertices = keyClipboard.vertices;
-  attempt(ops, () => ops.edit('Paste key', editShape(sel.layer.id, sel.shape.id, (shape) => keys.pasteKey(shape, frame, vertices))));
+  apply(ops, 'Paste key', command('pasteKey', { layerId: sel.layer.id, shapeId: sel.shape.id, frame: ops.session().frame, vertices: keyClipboard }));
 }
 
 export function hasKeyClipboard(): boolean {
@@ -193,46 +165,16 @@ export function hasKeyClipboard(): boolean {
 }
 
 /** Adds a key at the frame holding the shape as it is there (so later edits elsewhere do not move it). */
-export function addKeyHere(ops: EditorOps, layerId: string, shapeId: string, frame: number): void {
-  const layer = findLayer(ops.doc()!, layerId);
-  const shape = layer?.kind === 'shape' ? layer.shapes.find((s) => s.id === shapeId) : undefined;
-  if (shape) ops.edit('Add key', setShapeAtFrame(layerId, shapeId, frame, evaluateShape(shape, frame)));
+export function addKeyHere(ops: EditorOps, layerId: string, shape: Shape, frame: number): void {
+  apply(ops, 'Add key', command('setShapeAt', { layerId, shapeId: shape.id, frame, vertices: evaluateShape(shape, frame) }));
 }
 
 export function deleteKeyAt(ops: EditorOps, layerId: string, shapeId: string, frame: number): void {
-  attempt(ops, () => ops.edit('Delete key', editShape(layerId, shapeId, (shape) => keys.deleteKey(shape, frame))));
+  apply(ops, 'Delete key', command('deleteKey', { layerId, shapeId, frame }));
 }
 
 export function setKeyInterp(ops: EditorOps, layerId: string, shapeId: string, frame: number, interp: ShapeKey['interp']): void {
-  attempt(ops, () => ops.edit(`Key: ${interp}`, editShape(layerId, shapeId, (shape) => keys.setKeyInterp(shape, frame, interp))));
-}
-
-/**
- * Moves a layer's keys (shape keys or brush strokes) from one frame to another. A shape that already
- * has a key at the target gets the moved key in its place (common/keys retimeKey: what was dragged wins).
- */
-export function retimeLayerKeys(layerId: string, from: number, to: number): DocRecipe {
-  return (d) => {
-    if (from === to) return;
-    const layer = d.layers.find((l) => l.id === layerId);
-    if (!layer) return;
-    if (layer.kind === 'brush') {
-      for (const s of layer.strokes) if (s.frame === from) s.frame = to;
-    } else if (layer.kind === 'shape') {
-      layer.shapes.forEach((shape, i) => {
-        if (keyIndexAt(shape.keys, from) >= 0) layer.shapes[i] = keys.retimeKey(shape as Shape, from, to);
-      });
-    }
-  };
-}
-
-export function setRange(inPoint: number, outPoint: number): DocRecipe {
-  return (d) => {
-    const last = d.source.frameCount - 1;
-    const a = Math.min(Math.max(0, Math.round(inPoint)), last);
-    const b = Math.min(Math.max(a, Math.round(outPoint)), last);
-    d.range = { in: a, out: b };
-  };
+  apply(ops, `Key: ${interp}`, command('setKeyInterp', { layerId, shapeId, frame, interp }));
 }
 
 /** I / O keys: sets one edge; setting past the other edge moves the other edge along. */
@@ -240,15 +182,15 @@ export function setRangeEdge(ops: EditorOps, edge: 'in' | 'out', frame: number):
   const doc = ops.doc();
   if (!doc) return;
   const r = doc.range;
-  if (edge === 'in') ops.edit('Set in point', setRange(frame, Math.max(frame, r.out)));
-  else ops.edit('Set out point', setRange(Math.min(frame, r.in), frame));
+  if (edge === 'in') apply(ops, 'Set in point', command('setRange', { in: frame, out: Math.max(frame, r.out) }));
+  else apply(ops, 'Set out point', command('setRange', { in: Math.min(frame, r.in), out: frame }));
 }
 
 export function addLayer(ops: EditorOps, kind: 'brush' | 'shape'): void {
   const doc = ops.doc();
   if (!doc) return;
   const layer = newLayer(doc, kind);
-  ops.edit(`Add ${kind} layer`, (d) => void d.layers.push(layer as never));
+  if (!apply(ops, `Add ${kind} layer`, command('addLayer', { layer }))) return;
   ops.setSession((s) => {
     s.activeLayerId = layer.id;
     s.selection = { shapeId: null, vertex: null };
@@ -257,21 +199,18 @@ export function addLayer(ops: EditorOps, kind: 'brush' | 'shape'): void {
   });
 }
 
-export function addBitmapLayer(ops: EditorOps, name: string, source: BitmapSource, makeId: () => string): void {
+export function addBitmapLayer(ops: EditorOps, name: string, source: BitmapSource): void {
   const doc = ops.doc();
   if (!doc) return;
-  const base = newLayer(doc, 'brush');
-  const layer: Layer = { ...base, kind: 'bitmap', id: `layer-${makeId()}`, name: name.slice(0, 200), source } as Layer;
-  ops.edit('Import masks', (d) => void d.layers.push(layer as never));
-  ops.setSession((s) => void (s.activeLayerId = layer.id));
+  const { color } = newLayer(doc, 'brush');
+  const id = newId('layer');
+  if (apply(ops, 'Import masks', command('addBitmapLayer', { id, name: name.slice(0, 200), source, color }))) ops.setSession({ activeLayerId: id });
 }
 
 export function deleteLayer(ops: EditorOps, layerId: string): void {
   const doc = ops.doc();
-  if (!doc) return;
-  const index = doc.layers.findIndex((l) => l.id === layerId);
-  if (index < 0) return;
-  ops.edit('Delete layer', (d) => void d.layers.splice(index, 1));
+  const index = doc?.layers.findIndex((l) => l.id === layerId) ?? -1;
+  if (index < 0 || !apply(ops, 'Delete layer', command('deleteLayer', { layerId }))) return;
   const rest = ops.doc()!.layers;
   ops.setSession((s) => {
     s.activeLayerId = rest[Math.min(index, rest.length - 1)]?.id ?? null;
@@ -285,24 +224,23 @@ export function moveLayer(ops: EditorOps, layerId: string, direction: -1 | 1): v
   const from = doc?.layers.findIndex((l) => l.id === layerId) ?? -1;
   const to = from + direction;
   if (!doc || from < 0 || to < 0 || to >= doc.layers.length) return;
-  ops.edit('Reorder layers', (d) => {
-    const [layer] = d.layers.splice(from, 1);
-    d.layers.splice(to, 0, layer!);
-  });
+  apply(ops, 'Reorder layers', command('moveLayer', { layerId, toIndex: to }));
 }
-
-type LayerProps = Partial<Pick<Layer, 'name' | 'visible' | 'locked' | 'mode' | 'invert' | 'feather' | 'dilation' | 'color'>>;
 
 export function setLayerProps(ops: EditorOps, layerId: string, props: LayerProps, label: string): void {
-  ops.edit(label, (d) => {
-    const layer = d.layers.find((l) => l.id === layerId);
-    if (layer) Object.assign(layer, props);
-  });
+  apply(ops, label, command('updateLayer', { layerId, props }));
 }
 
-/** Engine, outpaint and export settings (all saved with the project, all undoable). */
-export function setSettings(ops: EditorOps, label: string, recipe: (d: Draft) => void): void {
-  ops.edit(label, recipe);
+export function updateEngine(ops: EditorOps, label: string, change: CommandArgs<'updateEngine'>): void {
+  apply(ops, label, command('updateEngine', change));
+}
+
+export function updateOutpaint(ops: EditorOps, label: string, change: CommandArgs<'updateOutpaint'>): void {
+  apply(ops, label, command('updateOutpaint', change));
+}
+
+export function updateExport(ops: EditorOps, label: string, change: CommandArgs<'updateExport'>): void {
+  apply(ops, label, command('updateExport', change));
 }
 
 /** What "propagate" follows: the selected shape, else the active brush (or shape) layer as a whole. */
@@ -315,30 +253,14 @@ export function propagationTarget(ops: EditorOps): { layerId: string; shapeId: s
 }
 
 /** Applies one key produced by mask propagation; all keys of one propagation form one undo step. */
-export function applyPropagatedKey(
-  ops: EditorOps,
-  p: { jobId: string; layerId: string; shapeId: string | null; frame: number; patch: unknown },
-): boolean {
+export function applyPropagatedKey(ops: EditorOps, p: { jobId: string; layerId: string; shapeId: string | null; frame: number; patch: unknown }): boolean {
   const patch = p.patch as { vertices?: Vertex[]; strokes?: BrushStroke[] } | null;
-  const doc = ops.doc();
-  const layer = doc && findLayer(doc, p.layerId);
-  if (!layer || !patch) return false;
-  if (layer.kind === 'shape' && p.shapeId && Array.isArray(patch.vertices)) {
-    const shape = layer.shapes.find((s) => s.id === p.shapeId);
-    if (!shape || shape.keys[0]!.vertices.length !== patch.vertices.length) return false;
-    return attempt(ops, () => ops.edit('Propagate mask', setShapeAtFrame(p.layerId, p.shapeId!, p.frame, patch.vertices!), p.jobId));
-  }
-  if (layer.kind === 'brush' && Array.isArray(patch.strokes)) {
+  if (!patch) return false;
+  if (p.shapeId && Array.isArray(patch.vertices))
+    return apply(ops, 'Propagate mask', command('setShapeAt', { layerId: p.layerId, shapeId: p.shapeId, frame: p.frame, vertices: patch.vertices }), p.jobId);
+  if (Array.isArray(patch.strokes)) {
     const strokes = patch.strokes;
-    ops.edit(
-      'Propagate mask',
-      (d) => {
-        const l = d.layers.find((x) => x.id === p.layerId);
-        if (l?.kind === 'brush') l.strokes.push(...strokes);
-      },
-      p.jobId,
-    );
-    return true;
+    return apply(ops, 'Propagate mask', (d) => strokes.forEach((stroke) => command('addStroke', { layerId: p.layerId, stroke })(d)), p.jobId);
   }
   return false;
 }

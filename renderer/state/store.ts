@@ -9,6 +9,7 @@ import { createStore } from 'zustand/vanilla';
 import { useStore } from 'zustand';
 import { immer } from 'zustand/middleware/immer';
 import type { AppInfo, JobSummary, MediaInfo, ModelsStatus, RecentProject, RecoveryOffer } from '../../common/contract/types';
+import { isUserError } from '../../common/errors';
 import type { ProjectDoc } from '../../common/project/schema';
 import * as history from './history';
 import type { DocHistory, DocRecipe } from './history';
@@ -69,6 +70,8 @@ export interface Message {
 
 export interface EditorState {
   history: DocHistory | null;
+  /** True until the first project has been asked for (the viewer says "Loading…" meanwhile). */
+  booting: boolean;
   media: MediaInfo | null;
   projectPath: string | null;
   /** History token of the last save and autosave (see historyToken). */
@@ -94,6 +97,7 @@ const emptyJob: JobUiState = { summary: null, progress: null, notices: [], error
 export function initialEditorState(): EditorState {
   return {
     history: null,
+    booting: true,
     media: null,
     projectPath: null,
     savedToken: 0,
@@ -189,8 +193,13 @@ export function editorOps(store: EditorStore) {
     beginGesture(label: string) {
       withHistory((h) => history.beginGesture(h, label));
     },
+    /** A refused intermediate state (a command's UserError) keeps the last good one on screen. */
     updateGesture(recipe: DocRecipe) {
-      withHistory((h) => history.updateGesture(h, recipe));
+      try {
+        withHistory((h) => history.updateGesture(h, recipe));
+      } catch (err) {
+        if (!isUserError(err)) throw err;
+      }
     },
     commitGesture(recipe?: DocRecipe) {
       withHistory((h) => history.commitGesture(h, recipe));
@@ -256,7 +265,7 @@ export function editorOps(store: EditorStore) {
     resetJob() {
       store.setState((s) => void (s.job = emptyJob));
     },
-    setHost(patch: Partial<Pick<EditorState, 'exporting' | 'propagation' | 'download' | 'models' | 'appInfo' | 'recent' | 'recovery' | 'thumbnailsVersion' | 'frameCache'>>) {
+    setHost(patch: Partial<Pick<EditorState, 'exporting' | 'propagation' | 'download' | 'models' | 'appInfo' | 'recent' | 'recovery' | 'thumbnailsVersion' | 'frameCache' | 'booting'>>) {
       store.setState((s) => void Object.assign(s, patch));
     },
 

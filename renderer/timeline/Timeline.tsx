@@ -13,7 +13,7 @@ import { actionContext } from '../app/editor';
 import { media } from '../app/media';
 import { mediaUrl } from '../bridge';
 import { layerKeyFrames } from '../shapes/keys';
-import { retimeLayerKeys, setRange } from '../shapes/edits';
+import { command } from '../shapes/edits';
 import { ops, useEditor } from '../state/store';
 import { MAX_PX_PER_FRAME, frameAtX, nearestIndex, rulerStep, xOfFrame } from './scale';
 
@@ -261,7 +261,7 @@ export function Timeline() {
         ops.beginGesture(d.edge === 'in' ? 'Move in point' : 'Move out point');
       }
       const r = ops.doc()!.range;
-      ops.updateGesture(d.edge === 'in' ? setRange(Math.min(to, r.out), r.out) : setRange(r.in, Math.max(to, r.in)));
+      ops.updateGesture(command('setRange', d.edge === 'in' ? { in: Math.min(to, r.out), out: r.out } : { in: r.in, out: Math.max(to, r.in) }));
     } else if (d.kind === 'key') {
       const to = Math.min(frameCount - 1, Math.max(0, d.from + Math.round((x - d.startX) / ppf)));
       if (!d.moved && Math.abs(x - d.startX) < 3) return;
@@ -271,7 +271,7 @@ export function Timeline() {
       }
       d.to = to;
       setDragKey({ layerId: d.layerId, from: d.from, to });
-      ops.updateGesture(retimeLayerKeys(d.layerId, d.from, to));
+      ops.updateGesture(command('retimeLayerKeys', { layerId: d.layerId, from: d.from, to }));
     }
   };
 

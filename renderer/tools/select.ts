@@ -10,10 +10,11 @@
  * the current frame, so editing where the shape has no key adds one (auto-key). Move/scale/rotate of
  * the whole shape uses the viewer's transformer, which drives `transformGesture` below.
  */
-import { evaluateShape, setVertexAt, transformShapeAt, translation } from '../../common/keys';
+import { evaluateShape, translation } from '../../common/keys';
 import type { Affine } from '../../common/keys';
-import type { Shape, Vertex } from '../../common/project/schema';
-import { editShape, editableShapeLayers, insertVertex, selectedShape } from '../shapes/edits';
+import type { Vertex } from '../../common/project/schema';
+import { command, editableShapeLayers, insertVertex, selectedShape } from '../shapes/edits';
+import type { DocRecipe } from '../state/history';
 import { pickHandle, pickSegment, pickVertex, shapeContains } from '../shapes/geometry';
 import { PICK_RADIUS } from './types';
 import type { Tool, ToolEnv, ToolPointer } from './types';
@@ -54,11 +55,9 @@ export function createSelectTool(env: ToolEnv): SelectTool {
     env.ops.beginGesture(label);
   };
 
-  /** Shows the drag: the shape as it was at the mark, changed by the whole movement so far. */
-  const write = (change: (shape: Shape, frame: number) => Shape) => {
-    if (!drag) return;
-    const frame = drag.frame;
-    env.ops.updateGesture(editShape(drag.layerId, drag.shapeId, (shape) => change(shape, frame)));
+  /** Shows the drag: the document as it was at the mark, changed by the whole movement so far. */
+  const write = (edit: (ref: { layerId: string; shapeId: string; frame: number }) => DocRecipe) => {
+    if (drag) env.ops.updateGesture(edit({ layerId: drag.layerId, shapeId: drag.shapeId, frame: drag.frame }));
   };
 
   const end = (commit: boolean) => {
@@ -132,9 +131,10 @@ export function createSelectTool(env: ToolEnv): SelectTool {
       if (!drag || state === 'transforming') return;
       const dx = p.x - drag.start.x;
       const dy = p.y - drag.start.y;
-      if (state === 'translating') return write((shape, frame) => transformShapeAt(shape, frame, translation(dx, dy)));
+      if (state === 'translating') return write((ref) => command('transformShape', { ...ref, matrix: translation(dx, dy) }));
       const b = drag.base[drag.vertex]!;
-      if (state === 'draggingVertex') return write((shape, frame) => setVertexAt(shape, frame, drag!.vertex, { x: b.x + dx, y: b.y + dy }));
+      const index = drag.vertex;
+      if (state === 'draggingVertex') return write((ref) => command('setVertexAt', { ...ref, index, change: { x: b.x + dx, y: b.y + dy } }));
       if (state === 'draggingHandle' && drag.handle) {
         const out = drag.handle === 'out';
         const hx = (out ? b.outX : b.inX) + dx;
@@ -144,7 +144,7 @@ export function createSelectTool(env: ToolEnv): SelectTool {
         const len = Math.hypot(hx, hy);
         const otherLen = out ? Math.hypot(b.inX, b.inY) : Math.hypot(b.outX, b.outY);
         if (!p.alt && len > 0 && otherLen > 0) Object.assign(change, out ? { inX: (-hx / len) * otherLen, inY: (-hy / len) * otherLen } : { outX: (-hx / len) * otherLen, outY: (-hy / len) * otherLen });
-        write((shape, frame) => setVertexAt(shape, frame, drag!.vertex, change));
+        write((ref) => command('setVertexAt', { ...ref, index, change }));
       }
     },
 
@@ -180,7 +180,7 @@ export function createSelectTool(env: ToolEnv): SelectTool {
     },
 
     transformUpdate(m: Affine) {
-      if (state === 'transforming' && drag) write((shape, frame) => transformShapeAt(shape, frame, m));
+      if (state === 'transforming') write((ref) => command('transformShape', { ...ref, matrix: m }));
     },
 
     transformEnd() {

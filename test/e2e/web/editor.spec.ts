@@ -1,0 +1,256 @@
+// The editor end to end, in Chromium through the web host: open the sample, paint, draw a keyed
+// polygon and check the in-between frame's mask, undo/redo, save, reload and compare, run the classic
+// engine and watch results stream in. Screenshots go to test-results/editor/.
+import { mkdirSync, rmSync } from 'node:fs';
+import path from 'node:path';
+import { expect, test } from '@playwright/test';
+import type { Page } from '@playwright/test';
+
+const shots = path.resolve('test-results/editor');
+mkdirSync(shots, { recursive: true });
+
+interface Hooks {
+  doc(): { layers: { id: string; kind: string; name: string; visible: boolean; shapes?: { keys: { frame: number }[] }[]; strokes?: unknown[] }[]; source: { width: number; height: number; frameCount: number }; range: { in: number; out: number } } | null;
+  session(): { frame: number; view: { x: number; y: number; zoom: number }; tool: string };
+  history(): { undo: number; redo: number; labels: string[] };
+  maskPixels(frame?: number, width?: number, height?: number): number;
+  maskValueAt(frame: number, x: number, y: number): number;
+  overlay(): { frame: number; width: number; height: number; maskedPixels: number };
+  resultFrames(): number;
+}
+
+type W = { __cleanplate: Hooks };
+
+/** The editor's test hooks (window.__cleanplate), one page.evaluate each (the page's CSP forbids eval). */
+function hooks(page: Page) {
+  return {
+    doc: () => page.evaluate(() => (window as unknown as W).__cleanplate.doc()),
+    frame: () => page.evaluate(() => (window as unknown as W).__cleanplate.session().frame),
+    history: () => page.evaluate(() => (window as unknown as W).__cleanplate.history()),
+    maskPixels: (frame: number, width?: number, height?: number) => page.evaluate(([f, w, hh]) => (window as unknown as W).__cleanplate.maskPixels(f, w, hh), [frame, width, height] as const),
+    maskValueAt: (frame: number, x: number, y: number) => page.evaluate(([f, xx, yy]) => (window as unknown as W).__cleanplate.maskValueAt(f, xx, yy), [frame, x, y] as const),
+    overlay: () => page.evaluate(() => (window as unknown as W).__cleanplate.overlay()),
+    resultFrames: () => page.evaluate(() => (window as unknown as W).__cleanplate.resultFrames()),
+  };
+}
+
+async function openSample(page: Page) {
+  await page.goto('/');
+  await expect(page.getByTestId('app-root')).toBeVisible();
+  await page.getByTestId('open-sample').click();
+  const confirm = page.getByTestId('confirm-ok');
+  if (await confirm.isVisible().catch(() => false)) await confirm.click();
+  await expect(page.getByTestId('viewer')).toHaveAttribute('data-displayed-frame', '0');
+  await expect(page.getByTestId('frame-number')).toHaveText('0');
+}
+
+/** Source pixel -> page position, from the viewer's box and the current view transform. */
+async function toPage(page: Page, x: number, y: number) {
+  const box = (await page.getByTestId('viewer').boundingBox())!;
+  const view = await page.evaluate(() => (window as unknown as W).__cleanplate.session().view);
+  return { x: box.x + view.x + x * view.zoom, y: box.y + view.y + y * view.zoom };
+}
+
+async function clickAt(page: Page, x: number, y: number) {
+  const p = await toPage(page, x, y);
+  await page.mouse.click(p.x, p.y);
+}
+
+async function drag(page: Page, points: [number, number][], steps = 8) {
+  const first = await toPage(page, ...points[0]!);
+  await page.mouse.move(first.x, first.y);
+  await page.mouse.down();
+  for (const pt of points.slice(1)) {
+    const p = await toPage(page, ...pt);
+    await page.mouse.move(p.x, p.y, { steps });
+  }
+  await page.mouse.up();
+}
+
+/** Keys go to the app, not to a focused field. */
+async function press(page: Page, key: string, times = 1) {
+  await page.evaluate(() => (document.activeElement as HTMLElement | null)?.blur());
+  for (let i = 0; i < times; i++) await page.keyboard.press(key);
+}
+
+test('opens the sample with its first frame, keyed roto shape and timeline', async ({ page }) => {
+  await openSample(page);
+  const h = hooks(page);
+  const doc = (await h.doc())!;
+  expect(doc.layers).toHaveLength(1);
+  await expect(page.getByTestId('layer-list').getByTestId('layer-row')).toHaveCount(1);
+  const keys = doc.layers[0]!.shapes![0]!.keys.map((k) => k.frame);
+  await expect(page.getByTestId('keyframe-marker')).toHaveCount(keys.length);
+  // The overlay is the rasterizer's output at the displayed frame.
+  await expect.poll(async () => (await h.overlay()).frame).toBe(0);
+  const overlay = await h.overlay();
+  expect(overlay.maskedPixels).toBeGreaterThan(1000);
+  expect(overlay.maskedPixels).toBe(await h.maskPixels(0, overlay.width, overlay.height));
+
+  // Stepping, shift-stepping, End/Home, I/O.
+  await press(page, 'ArrowRight', 3);
+  await expect(page.getByTestId('frame-number')).toHaveText('3');
+  await expect(page.getByTestId('viewer')).toHaveAttribute('data-displayed-frame', '3');
+  await press(page, 'Shift+ArrowRight');
+  await expect(page.getByTestId('frame-number')).toHaveText('13');
+  await press(page, 'i');
+  await press(page, 'End');
+  await expect(page.getByTestId('frame-number')).toHaveText(String(doc.source.frameCount - 1));
+  await press(page, 'ArrowLeft', 9);
+  await press(page, 'o');
+  expect((await h.doc())!.range).toEqual({ in: 13, out: doc.source.frameCount - 10 });
+  await expect(page.getByTestId('in-point')).toHaveAttribute('data-frame-index', '13');
+  await press(page, 'Home');
+  await expect(page.getByTestId('frame-number')).toHaveText('0');
+
+  await press(page, '?');
+  await expect(page.getByTestId('help-overlay')).toBeVisible();
+  await page.screenshot({ path: path.join(shots, 'help.png') });
+  await press(page, 'Escape');
+  await expect(page.getByTestId('help-overlay')).toBeHidden();
+  await page.screenshot({ path: path.join(shots, 'sample-opened.png') });
+});
+
+test('paints a brush stroke as one undo step; undo and redo by button and keyboard', async ({ page }) => {
+  await openSample(page);
+  const h = hooks(page);
+  await page.getByTestId('add-brush-layer').click();
+  await page.getByTestId('tool-brush').click();
+  await page.getByTestId('brush-size').fill('30');
+  await page.getByTestId('brush-size').press('Enter');
+  const before = await h.maskPixels(0, 640, 360);
+  const frame1Before = await h.maskPixels(1, 640, 360);
+  const undoBefore = (await h.history()).undo;
+  await drag(page, [
+    [300, 60],
+    [420, 80],
+    [520, 60],
+  ]);
+  const after = await h.maskPixels(0, 640, 360);
+  expect(after - before).toBeGreaterThan(200 * 30 * 0.8);
+  expect((await h.history()).undo).toBe(undoBefore + 1);
+  expect((await h.history()).labels.at(-1)).toBe('Paint stroke');
+  await expect.poll(async () => (await h.overlay()).maskedPixels).toBe(await h.maskPixels(0, (await h.overlay()).width, (await h.overlay()).height));
+  await page.screenshot({ path: path.join(shots, 'brush-stroke.png') });
+
+  await page.getByTestId('undo').click();
+  expect(await h.maskPixels(0, 640, 360)).toBe(before);
+  await page.getByTestId('redo').click();
+  expect(await h.maskPixels(0, 640, 360)).toBe(after);
+  await press(page, 'Control+z');
+  expect(await h.maskPixels(0, 640, 360)).toBe(before);
+  await press(page, 'Control+Shift+Z');
+  expect(await h.maskPixels(0, 640, 360)).toBe(after);
+  // The stroke belongs to its frame only.
+  expect(await h.maskPixels(1, 640, 360)).toBe(frame1Before);
+});
+
+test('a polygon keyed on two frames interpolates in between; save, reload and the masks are the same', async ({ page }) => {
+  await openSample(page);
+  const h = hooks(page);
+  // Hide the sample's own shape so the counts below are this test's polygon alone.
+  await page.getByTestId('layer-visible').first().click();
+  expect(await h.maskPixels(20, 640, 360)).toBe(0);
+
+  await page.getByTestId('add-shape-layer').click();
+  await page.getByTestId('tool-polygon').click();
+  await press(page, 'ArrowRight', 10);
+  await expect(page.getByTestId('frame-number')).toHaveText('10');
+  for (const [x, y] of [
+    [100, 100],
+    [180, 100],
+    [180, 180],
+    [100, 180],
+  ] as const)
+    await clickAt(page, x, y);
+  await clickAt(page, 101, 101); // the first point: closes the path
+  const layerId = (await h.doc())!.layers.at(-1)!.id;
+  await expect(page.locator(`[data-testid="keyframe-marker"][data-layer-id="${layerId}"]`)).toHaveCount(1);
+  expect(await h.maskPixels(10, 640, 360)).toBe(80 * 80);
+
+  // At frame 30 (no key there) move the whole shape: auto-key.
+  await press(page, 'Shift+ArrowRight', 2);
+  await expect(page.getByTestId('frame-number')).toHaveText('30');
+  await page.getByTestId('tool-select').click();
+  await drag(page, [
+    [140, 140],
+    [220, 180],
+  ]);
+  await expect(page.locator(`[data-testid="keyframe-marker"][data-layer-id="${layerId}"]`)).toHaveCount(2);
+  expect(await h.maskPixels(30, 640, 360)).toBe(80 * 80);
+  expect(await h.maskValueAt(30, 250, 250)).toBe(255);
+
+  // Frame 20, halfway: the square has moved by (40, 20), exactly.
+  await press(page, 'Shift+ArrowLeft');
+  await expect(page.getByTestId('frame-number')).toHaveText('20');
+  expect(await h.maskPixels(20, 640, 360)).toBe(80 * 80);
+  expect(await h.maskValueAt(20, 140, 120)).toBe(255);
+  expect(await h.maskValueAt(20, 139.5, 119.5)).toBe(0);
+  expect(await h.maskValueAt(20, 219.5, 199.5)).toBe(255);
+  expect(await h.maskValueAt(20, 220.5, 200.5)).toBe(0);
+  await expect.poll(async () => (await h.overlay()).frame).toBe(20);
+  await page.screenshot({ path: path.join(shots, 'keyed-polygon-frame20.png') });
+
+  // Undo the move: the polygon stays where it was drawn.
+  await press(page, 'Control+z');
+  expect(await h.maskValueAt(20, 105, 105)).toBe(255);
+  await press(page, 'Control+Shift+Z');
+  expect(await h.maskValueAt(20, 105, 105)).toBe(0);
+
+  // Save through the in-page path dialog (the web host has no native dialogs).
+  const file = path.resolve('test-results/editor/keyed.cleanplate');
+  rmSync(file, { force: true });
+  await press(page, 'Control+s');
+  await page.getByTestId('path-dialog-input').fill(file);
+  await page.getByTestId('path-dialog-ok').click();
+  await expect(page.getByTestId('status-bar')).toContainText('keyed.cleanplate');
+  await expect(page.getByTestId('status-bar')).not.toContainText('•');
+  const frames = [0, 10, 15, 20, 25, 30, 60];
+  const saved = { doc: await h.doc(), masks: await Promise.all(frames.map((f) => h.maskPixels(f, 640, 360))) };
+
+  await page.reload();
+  await expect(page.getByTestId('app-root')).toBeVisible();
+  await press(page, 'Control+o');
+  await page.getByTestId('path-dialog-input').fill(file);
+  await page.getByTestId('path-dialog-ok').click();
+  await expect(page.getByTestId('status-bar')).toContainText('keyed.cleanplate');
+  await expect(page.getByTestId('viewer')).toHaveAttribute('data-displayed-frame', '0');
+  const reloaded = { doc: await h.doc(), masks: await Promise.all(frames.map((f) => h.maskPixels(f, 640, 360))) };
+  expect(reloaded.doc!.layers).toEqual(saved.doc!.layers);
+  expect(reloaded.masks).toEqual(saved.masks);
+  expect(reloaded.masks[2]).toBe(80 * 80);
+});
+
+test('runs the classic engine and shows results as they stream in', async ({ page }) => {
+  test.setTimeout(180_000);
+  await openSample(page);
+  const h = hooks(page);
+  await page.getByTestId('run-inpaint').click();
+  await expect(page.getByTestId('job-progress')).toBeVisible();
+  await expect(page.getByTestId('cancel-job')).toBeEnabled();
+  // Results arrive while the job is still running.
+  const seen: number[] = [];
+  await expect
+    .poll(
+      async () => {
+        seen.push(await h.resultFrames());
+        return (await page.getByTestId('job-progress').getAttribute('data-state')) === 'done';
+      },
+      { timeout: 150_000, intervals: [250] },
+    )
+    .toBe(true);
+  const distinct = new Set(seen.filter((n) => n > 0 && n < 100));
+  expect(distinct.size).toBeGreaterThan(1);
+  expect(await h.resultFrames()).toBe(100);
+  await expect(page.getByTestId('job-overlay')).toHaveAttribute('data-finished', '100');
+
+  // The viewer shows the result for the current frame; the split shows before | after.
+  await page.getByTestId('frame-number').dblclick();
+  await page.keyboard.type('50');
+  await page.keyboard.press('Enter');
+  await expect(page.getByTestId('viewer')).toHaveAttribute('data-result-frame', '50');
+  await page.screenshot({ path: path.join(shots, 'result-frame50.png') });
+  await page.getByTestId('split-view').click();
+  await page.screenshot({ path: path.join(shots, 'split-frame50.png') });
+  await expect(page.getByTestId('export-video')).toBeEnabled();
+});
