@@ -11,8 +11,8 @@ import { spawnSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { existsSync, mkdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
-import { ProjectDocSchema } from '../common/project/schema';
-import type { ProjectDoc, Vertex } from '../common/project/schema';
+import { commands, createProject, serializeProject } from '../common/project/index';
+import type { ProjectDoc, Vertex } from '../common/project/index';
 import { locateFfmpeg } from '../main/media/locate';
 
 export const SAMPLE = {
@@ -31,7 +31,7 @@ export const SAMPLE = {
 export const SAMPLE_VIDEO = 'sample.mp4';
 export const SAMPLE_PROJECT = 'sample.cleanplate';
 /** Bump when the generator's output changes, so cached samples are rebuilt. */
-const GENERATOR_VERSION = 1;
+const GENERATOR_VERSION = 2;
 
 /** Where the ball's centre is at a frame: the one motion both the drawing and the keys use. */
 export function ballCentreAt(frame: number): { x: number; y: number } {
@@ -53,22 +53,22 @@ export function rotoVerticesAt(frame: number): Vertex[] {
 }
 
 export function sampleProject(appVersion: string): ProjectDoc {
-  return ProjectDocSchema.parse({
-    format: 'cleanplate',
-    version: 2,
-    source: { path: SAMPLE_VIDEO, relativePath: SAMPLE_VIDEO, width: SAMPLE.width, height: SAMPLE.height, fps: SAMPLE.fps, frameCount: SAMPLE.frames, rotation: 0 },
-    range: { in: 0, out: SAMPLE.frames - 1 },
-    layers: [
-      {
-        id: 'sample-ball',
-        name: 'Ball',
-        kind: 'shape',
-        feather: 2,
-        shapes: [{ id: 'ball-roto', kind: 'bezier', closed: true, keys: SAMPLE.keyFrames.map((frame) => ({ frame, interp: 'linear', vertices: rotoVerticesAt(frame) })) }],
-      },
-    ],
-    meta: { createdAt: '2026-01-01T00:00:00.000Z', modifiedAt: '2026-01-01T00:00:00.000Z', appVersion },
+  const created = '2026-01-01T00:00:00.000Z';
+  const doc = createProject(
+    { path: SAMPLE_VIDEO, relativePath: SAMPLE_VIDEO, width: SAMPLE.width, height: SAMPLE.height, fps: SAMPLE.fps, frameCount: SAMPLE.frames, rotation: 0 },
+    created,
+    appVersion,
+  );
+  commands.addLayer(doc, {
+    layer: {
+      id: 'sample-ball',
+      name: 'Ball',
+      kind: 'shape',
+      feather: 2,
+      shapes: [{ id: 'ball-roto', kind: 'bezier', closed: true, keys: SAMPLE.keyFrames.map((frame) => ({ frame, interp: 'linear', vertices: rotoVerticesAt(frame) })) }],
+    },
   });
+  return doc;
 }
 
 function ffmpegArgs(out: string): string[] {
@@ -127,7 +127,7 @@ export function makeSample(outDir: string, appVersion: string): boolean {
   }
   renameSync(tmpVideo, video);
   const tmpProject = `${project}.${process.pid}.tmp`;
-  writeFileSync(tmpProject, `${JSON.stringify(sampleProject(appVersion), null, 2)}\n`);
+  writeFileSync(tmpProject, serializeProject(sampleProject(appVersion)));
   renameSync(tmpProject, project);
   writeFileSync(keyFile, key);
   return true;

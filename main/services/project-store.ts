@@ -1,16 +1,16 @@
 /**
  * Project files: open (restore, find the source video, open its media), new from a video, the
- * bundled sample, atomic save, autosave/recovery and the recent list. Only restoreProject() turns
+ * bundled sample, atomic save, autosave/recovery and the recent list. Only restore() turns
  * file contents into a document.
  */
 import { promises as fs, constants as fsConstants } from 'node:fs';
 import path from 'node:path';
 import type { InitialState, MediaInfo, OpenedProject, RecentProject } from '../../common/contract/types';
 import { UserError } from '../../common/errors';
-import type { ProjectDoc } from '../../common/project/schema';
+import { createProject, restore, serializeProject } from '../../common/project/index';
+import type { ProjectDoc } from '../../common/project/index';
 import { describeWriteError, writeFileAtomic } from './atomic-file';
 import type { Log } from './log';
-import { newProject, restoreProject, serializeProject } from './project-format';
 import type { RecentProjects } from './recent-projects';
 import type { SessionRecovery } from './recovery';
 
@@ -64,7 +64,7 @@ export class ProjectStore {
   async newFromVideo(videoPath: string): Promise<OpenedProject> {
     const media = await this.o.media.open(path.resolve(videoPath));
     const p = media.probe;
-    const doc = newProject(
+    const doc = createProject(
       { path: p.path, relativePath: null, width: p.width, height: p.height, fps: p.fps, frameCount: p.frameCount, rotation: p.rotation },
       new Date().toISOString(),
       this.o.appVersion,
@@ -109,7 +109,7 @@ export class ProjectStore {
 
   async recover(id: string): Promise<OpenedProject> {
     const { doc: json, projectPath } = await this.o.recovery.recover(id);
-    const restored = restoreProject(json);
+    const restored = restore(json);
     if (!restored.ok) throw new UserError('bad-input', `The autosave cannot be restored: ${restored.message}.`);
     const doc = restored.doc;
     const { sourcePath, notice } = await this.locateSource(doc, projectPath);
@@ -160,7 +160,7 @@ export class ProjectStore {
     }
     if ((json as { format?: unknown } | null)?.format !== 'cleanplate')
       throw new UserError('bad-input', `${name} is not a Cleanplate project (no "format": "cleanplate"); choose a ${PROJECT_EXTENSION} file saved by Cleanplate.`);
-    const restored = restoreProject(json);
+    const restored = restore(json);
     if (!restored.ok) throw new UserError('bad-input', `${name} cannot be opened: ${restored.message}.`);
     if (restored.migratedFrom !== null) this.o.log.info(`${file}: migrated from project version ${restored.migratedFrom}`);
     return restored.doc;

@@ -150,6 +150,24 @@ describe('opening', () => {
     await expect(store.open(file)).rejects.toThrow(/^bad-range\.cleanplate cannot be opened: .*range.*out.*11/);
   });
 
+  it('opens a pre-release (version 1) project by migrating it', async () => {
+    const { store } = await makeStore(path.join(base, 'u-open'));
+    const file = path.join(base, 'old.cleanplate');
+    const v1 = {
+      format: 'cleanplate',
+      version: 1,
+      source: { path: clip, width: 160, height: 96, fps: 25, frameCount: 12 },
+      range: { in: 1, out: 10 },
+      layers: [{ id: 'a', name: 'Paint', type: 'brush', visible: true, mode: 'add', strokes: [{ id: 'st', frame: 2, mode: 'paint', radius: 6, points: [5, 5, 60, 70] }] }],
+    };
+    writeFileSync(file, JSON.stringify(v1));
+    const opened = await store.open(file);
+    expect(opened.doc.version).toBe(2);
+    expect(opened.doc.source.fps).toEqual({ num: 25, den: 1 });
+    expect(opened.doc.layers[0]).toMatchObject({ kind: 'brush', strokes: [{ hold: 1, hardness: 1 }] });
+    expect(opened.doc.range).toEqual({ in: 1, out: 10 });
+  });
+
   it('says when the project file does not exist', async () => {
     const { store } = await makeStore(path.join(base, 'u-open'));
     await expect(store.open(path.join(base, 'gone.cleanplate'))).rejects.toThrow(`${path.join(base, 'gone.cleanplate')} does not exist; check the path or choose the project again.`);

@@ -6,7 +6,7 @@ import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { rasterizeMask } from '../../common/mask/rasterize';
 import { decodeFrames, probeMedia } from '../../main/media/index';
-import { restoreProject } from '../../main/services/project-format';
+import { restore } from '../../common/project/index';
 import { SAMPLE, SAMPLE_PROJECT, SAMPLE_VIDEO, makeSample } from '../../scripts/make-sample';
 
 const dir = mkdtempSync(path.join(os.tmpdir(), 'cleanplate-sample-'));
@@ -26,7 +26,7 @@ describe('sample project', () => {
   });
 
   it('has a keyed roto shape that covers the ball on every frame and little else', async () => {
-    const restored = restoreProject(JSON.parse(readFileSync(path.join(dir, SAMPLE_PROJECT), 'utf8')));
+    const restored = restore(JSON.parse(readFileSync(path.join(dir, SAMPLE_PROJECT), 'utf8')));
     if (!restored.ok) throw new Error(restored.message);
     const doc = restored.doc;
     expect(doc.range).toEqual({ in: 0, out: 99 });
