@@ -8,3 +8,7 @@ export { FORMATS, type OutputFormat } from './output-args';
 export type { Rotation } from './rotation';
 export { exportVideo, type ExportOptions, type ExportResult } from './export';
 export { ProgressParser, type FfmpegProgress } from './progress';
+export { FrameCache, proxySizeFor, mediaIdFor, type FrameCacheOptions } from './frame-cache';
+export { fitWithin } from './cache-layout';
+export { generateThumbnails, thumbnailFrames, type ThumbnailOptions } from './thumbnails';
+export { jpegFrames, type JpegFrameOptions } from './jpeg-frames';

@@ -5,7 +5,7 @@
  */
 import { randomBytes } from 'node:crypto';
 import { closeSync, openSync, readdirSync, rmSync, statSync, unlinkSync } from 'node:fs';
-import { rename, rm, rmdir } from 'node:fs/promises';
+import { mkdir, rename, rm, rmdir, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { UserError } from '../../common/errors';
 
@@ -61,6 +61,20 @@ export async function commitOutput(temporary: string, target: string, kind: Outp
     if (kind === 'folder') await rmdir(target).catch(() => {}); // empty, checked up front
     await rename(temporary, target);
   } catch (err) {
+    if ((err as NodeJS.ErrnoException).code === 'ENOSPC') throw diskFull(target);
+    throw err;
+  }
+}
+
+/** Writes a small file so that readers see either nothing or all of it (cache frames, thumbnails). */
+export async function writeFileAtomically(target: string, data: Uint8Array): Promise<void> {
+  await mkdir(path.dirname(target), { recursive: true });
+  const temporary = `${target}.${process.pid}.${randomBytes(4).toString('hex')}.tmp`;
+  try {
+    await writeFile(temporary, data);
+    await rename(temporary, target);
+  } catch (err) {
+    await rm(temporary, { force: true });
     if ((err as NodeJS.ErrnoException).code === 'ENOSPC') throw diskFull(target);
     throw err;
   }
