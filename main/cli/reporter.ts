@@ -187,7 +187,8 @@ class LineReporter implements JobReporter {
 
   private maybeLine(force = false): void {
     const now = Date.now();
-    if (!force && now - this.lastLine < this.everyMs) return;
+    // Before `started` there is no frame count to report (probing, loading models): stay quiet.
+    if (this.clock.total === 0 || (!force && now - this.lastLine < this.everyMs)) return;
     this.lastLine = now;
     const c = this.clock;
     const pct = c.total > 0 ? Math.floor((100 * c.finished) / c.total) : 0;

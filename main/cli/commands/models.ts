@@ -23,18 +23,21 @@ export function modelsDirFor(flag: string | undefined): string {
   return defaultModelsDir(path.resolve(process.env.CLEANPLATE_USER_DATA || defaultUserDataDir()));
 }
 
+const STATE_WORDS = { missing: 'missing from', partial: 'incomplete in', corrupt: 'damaged in' } as const;
+
 /** For `--engine propainter`: the models folder, refused up front (before any decoding) when a file is missing or damaged. */
 export async function resolveModelsDir(flag: string | undefined, opts: { requireReady: boolean }): Promise<string> {
   const dir = modelsDirFor(flag);
   if (!opts.requireReady) return dir;
   const status = await modelsStatus(dir);
-  const propainter = status.engines.find((e) => e.id === 'propainter');
-  if (!propainter?.ready)
-    throw new UserError(
-      'bad-input',
-      `ProPainter cannot run: ${propainter?.detail ?? 'no model files'} (models folder ${dir}; import them with \`cleanplate models import <folder>\` or pass --models DIR)`,
-    );
-  return dir;
+  if (status.engines.find((e) => e.id === 'propainter')?.ready) return dir;
+  // The fp32 set is what every device needs; the fp16 files are optional extras.
+  const bad = status.files.filter((f) => f.state !== 'ok' && !f.file.endsWith('.fp16.onnx'));
+  const states = new Set(bad.map((f) => f.state as keyof typeof STATE_WORDS));
+  const where = states.size === 1 ? STATE_WORDS[[...states][0]!] : 'missing or damaged in';
+  const what =
+    bad.length === 0 ? 'model files are' : bad.length === 1 ? `${bad[0]!.file} is` : bad.length === 2 ? `${bad[0]!.file} and ${bad[1]!.file} are` : `${bad[0]!.file}, ${bad[1]!.file} and ${bad.length - 2} more model files are`;
+  throw new UserError('bad-input', `ProPainter cannot run: ${what} ${where} ${dir}; import the models with \`cleanplate models import <folder>\`, or pass --models DIR`);
 }
 
 const formatMb = (bytes: number | null) => (bytes === null ? '' : `${(bytes / 1024 / 1024).toFixed(1)} MB`);
