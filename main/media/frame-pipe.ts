@@ -34,8 +34,10 @@ export async function* pipeFrames(probe: ProbeResult, opts: FramePipeOptions): A
       ...source.args,
       '-map', '0:v:0',
       '-vf', opts.filter,
-      // One output frame per decoded frame: no duplicates or drops to fit a frame rate.
+      // One output frame per decoded frame: no duplicates or drops to fit a frame rate. Encoders
+      // keep the source's time base, or a variable-rate source's times collide (MJPEG then fails).
       '-vsync', 'passthrough',
+      '-enc_time_base', '-1',
       '-frames:v', String(count),
       ...opts.output,
     ],

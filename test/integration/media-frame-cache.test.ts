@@ -111,6 +111,14 @@ describe('FrameCache', () => {
     expect(await cache.ensure(60)).toBe('frames/m3/000060.jpg');
   });
 
+  it('caches frames of a variable frame rate clip', async () => {
+    const vfr = await probeMedia(makeClip('cache-vfr', { width: 64, height: 48, frames: 30, vfr: true }));
+    const cache = new FrameCache({ cacheRoot: path.join(tmp, 'vfr'), mediaId: 'v', probe: vfr });
+    await cache.fillInBackground();
+    expect(jpgs(path.join(tmp, 'vfr/frames/v'))).toHaveLength(vfr.frameCount);
+    expect(await cache.ensure(vfr.frameCount - 1)).toBe(`frames/v/${String(vfr.frameCount - 1).padStart(6, '0')}.jpg`);
+  });
+
   it('caches a folder of frames', async () => {
     const probe = await probeMedia(bmxFrames);
     const cache = new FrameCache({ cacheRoot: path.join(tmp, 'bmx'), mediaId: 'bmx', probe });
