@@ -6,17 +6,17 @@
 import { promises as fs } from 'node:fs';
 import path from 'node:path';
 import type { RecentProject } from '../../common/contract/types';
-import { UserError } from '../../common/errors';
+import { probeMedia } from '../media/index';
 import type { ServiceContext } from './context';
 import { dialogHandlers } from './dialogs';
 import { createDispatcher } from './dispatcher';
 import type { Dispatch, Handlers } from './dispatcher';
-import { probeMedia } from '../media/index';
 import { ExportRegistry } from './export-registry';
 import { JobRegistry } from './job-registry';
+import { importMask, exportMaskSequence } from './mask-files';
+import { MediaLibrary } from './media-library';
 import { ModelsService } from './models-service';
 import { ProjectStore } from './project-store';
-import type { MediaOpener } from './project-store';
 import { RecentProjects } from './recent-projects';
 import { SessionRecovery } from './recovery';
 import { userDataPaths } from './paths';
@@ -34,10 +34,6 @@ export interface Services {
   dispose(): Promise<void>;
 }
 
-function pending(what: string): never {
-  throw new UserError('unsupported', `${what} is not available in this build yet.`);
-}
-
 export async function createServices(ctx: ServiceContext): Promise<Services> {
   const paths = userDataPaths(ctx.userDataDir);
   await Promise.all([paths.cache, paths.autosave, paths.imports, paths.logs].map((dir) => fs.mkdir(dir, { recursive: true })));
@@ -48,7 +44,7 @@ export async function createServices(ctx: ServiceContext): Promise<Services> {
   const recovery = new SessionRecovery(paths.autosave, paths.root, ctx.log);
   await recovery.start();
   const recent = new RecentProjects(paths.recent, ctx.log, ctx.onRecentChanged);
-  const media: MediaOpener = { open: () => pending('Opening videos') };
+  const media = new MediaLibrary(paths.cache, ctx.emit, ctx.log);
   const projects = new ProjectStore({ media, recent, recovery, sampleDir: ctx.sampleDir, sampleCopyDir: path.join(paths.cache, 'sample'), appVersion: ctx.appVersion, log: ctx.log });
 
   const handlers: Handlers = {
@@ -78,11 +74,11 @@ export async function createServices(ctx: ServiceContext): Promise<Services> {
     'project.recent': () => projects.recentProjects(),
 
     'media.probe': ({ path }) => probeMedia(path),
-    'media.frame': () => pending('The frame cache'),
-    'media.thumbnails': () => pending('Thumbnails'),
+    'media.frame': ({ mediaId, index }) => media.frame(mediaId, index),
+    'media.thumbnails': ({ mediaId, count }) => media.thumbnails(mediaId, count),
 
-    'mask.import': () => pending('Importing masks'),
-    'mask.exportSequence': () => pending('Exporting masks'),
+    'mask.import': (args) => importMask(paths.cache, args),
+    'mask.exportSequence': ({ doc, dir }) => exportMaskSequence(doc, dir),
 
     'job.start': ({ doc, mode }) => jobs.start(doc, mode),
     'job.cancel': async ({ jobId }) => {
@@ -109,6 +105,7 @@ export async function createServices(ctx: ServiceContext): Promise<Services> {
     async dispose() {
       models.dispose();
       exports.dispose();
+      media.dispose();
       await jobs.dispose();
       await recovery.end();
     },

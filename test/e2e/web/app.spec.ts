@@ -12,11 +12,11 @@ interface Hooks {
   maskPixels(frame?: number): number;
 }
 
-test('the sample project opens in the web host', async ({ page }) => {
+test('the sample project opens in the web host', async ({ page, baseURL }) => {
   const foreign: string[] = [];
   page.on('request', (req) => {
     const url = new URL(req.url());
-    if (url.host !== new URL(page.url() || 'http://127.0.0.1').host && !req.url().startsWith('data:') && !req.url().startsWith('blob:')) foreign.push(req.url());
+    if (url.origin !== new URL(baseURL!).origin && url.protocol !== 'data:' && url.protocol !== 'blob:') foreign.push(req.url());
   });
   const errors: string[] = [];
   page.on('pageerror', (err) => errors.push(err.message));
