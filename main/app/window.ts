@@ -3,7 +3,7 @@
  * page only (navigation and new windows refused; https links go to the system browser), no
  * permission ever granted, no <webview>.
  */
-import { BrowserWindow, app, shell } from 'electron';
+import { BrowserWindow, app, dialog, shell } from 'electron';
 import type { Session } from 'electron';
 import { APP_URL } from './schemes';
 import { externalUrl, secureWebPreferences } from './security';
@@ -37,6 +37,18 @@ export function createMainWindow(preload: string): BrowserWindow {
   });
   contents.on('will-redirect', (event) => event.preventDefault());
   contents.on('will-attach-webview', (event) => event.preventDefault());
+  // The page refuses to unload (beforeunload) while it has unsaved edits; ask before losing them.
+  contents.on('will-prevent-unload', (event) => {
+    const choice = dialog.showMessageBoxSync(win, {
+      type: 'warning',
+      buttons: ['Close without saving', 'Cancel'],
+      defaultId: 1,
+      cancelId: 1,
+      message: 'The project has unsaved changes.',
+      detail: 'Close anyway and lose them, or cancel and save first.',
+    });
+    if (choice === 0) event.preventDefault(); // preventDefault here lets the unload go ahead
+  });
   contents.setWindowOpenHandler(({ url }) => {
     openExternally(url);
     return { action: 'deny' };
