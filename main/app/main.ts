@@ -4,7 +4,7 @@
  */
 import { existsSync } from 'node:fs';
 import path from 'node:path';
-import { BrowserWindow, Menu, app, session } from 'electron';
+import { BrowserWindow, Menu, app, dialog, session } from 'electron';
 import type { AppCommand } from '../../common/contract/channels';
 import { createLog } from '../services/log';
 import { createServices } from '../services/index';
@@ -83,14 +83,18 @@ if (!app.requestSingleInstanceLock()) {
     Menu.setApplicationMenu(buildMenu(send, await services.recentProjects()));
     win = createMainWindow(path.join(distDir, 'preload', 'preload.cjs'));
     win.on('closed', () => (win = null));
+  }).catch((err: unknown) => {
+    dialog.showErrorBox('Cleanplate could not start', err instanceof Error ? err.message : String(err));
+    app.exit(1);
   });
 
   app.on('window-all-closed', () => app.quit());
 
   let disposed = false;
-  app.on('before-quit', (event) => {
+  // After every window has closed (a page may have refused to unload, cancelling the quit): stop
+  // engine processes and end the session cleanly, so the next start offers no recovery.
+  app.on('will-quit', (event) => {
     if (disposed || !services) return;
-    // Stop engine processes and release the session lock before exiting (a clean exit: no recovery offer).
     event.preventDefault();
     disposed = true;
     void services.dispose().finally(() => app.quit());
