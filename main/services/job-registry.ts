@@ -247,7 +247,8 @@ export class JobRegistry {
         terminal ??
         (job.cancelRequested
           ? { state: 'cancelled' as const, message: 'Cancelled.' }
-          : { state: 'failed' as const, message: `The engine process stopped unexpectedly (exit code ${code ?? 'none'}); the project is unchanged: retry, or lower the processing size.` });
+          : { state: 'failed' as const, message: 'The engine process stopped unexpectedly (it may have run out of memory); the project is unchanged: retry, or lower the processing size.' });
+      if (!terminal && !job.cancelRequested) this.opts.log.warn(`job ${jobId}: engine process exited with code ${code ?? 'none (killed)'}`);
       void this.finish(job, end.state, end.message);
     });
   }
