@@ -25,6 +25,7 @@ let started = false;
 
 export function App() {
   const appInfo = useEditor((s) => s.appInfo);
+  const booting = useEditor((s) => s.booting);
   const dialog = useDialog();
   const [dropping, setDropping] = useState(false);
 
@@ -61,6 +62,7 @@ export function App() {
       className={`app${dropping ? ' dropping' : ''}`}
       data-testid="app-root"
       data-host={appInfo?.host ?? ''}
+      data-ready={!booting}
       data-dialog={dialog?.kind ?? ''}
       onDragOver={(e) => {
         if (!isFileDrag(e)) return;
@@ -72,6 +74,15 @@ export function App() {
         if (e.currentTarget === e.target || !e.currentTarget.contains(e.relatedTarget as Node)) setDropping(false);
       }}
       onDrop={(e) => void onDrop(e)}
+      // Buttons never take keyboard focus from a click (Space must play, not press the last button),
+      // and a chosen option gives the keys back to the editor (arrows step frames, not options).
+      onMouseDownCapture={(e) => {
+        if ((e.target as HTMLElement).closest('button')) e.preventDefault();
+      }}
+      onChangeCapture={(e) => {
+        const el = e.target as HTMLElement;
+        if (el.tagName === 'SELECT' || (el as HTMLInputElement).type === 'checkbox' || (el as HTMLInputElement).type === 'range') setTimeout(() => el.blur());
+      }}
       style={appInfo?.host === 'electron' ? { gridTemplateRows: '0 auto 1fr auto auto' } : undefined}
     >
       {appInfo?.host !== 'electron' ? <MenuBar /> : <div />}

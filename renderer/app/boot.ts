@@ -43,7 +43,8 @@ export async function boot(): Promise<void> {
   try {
     const [info, initial] = await Promise.all([hostInfo(), api.app.initialState()]);
     ops.setHost({ appInfo: info, recovery: initial.recovery });
-    showProject(initial.project);
+    // The user may have opened something while this was loading: theirs wins.
+    if (!editorStore.getState().history) showProject(initial.project);
   } catch (err) {
     showError(err);
   }

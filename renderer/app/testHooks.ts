@@ -4,7 +4,7 @@
  * what would be removed at any frame without reading canvas pixels.
  */
 import { rasterizeMask } from '../../common/mask/rasterize';
-import { lastOverlay } from '../canvas/OverlayLayer';
+import { lastOverlay, overlayNode } from '../canvas/OverlayLayer';
 import { editorStore, ops } from '../state/store';
 import { media } from './media';
 
@@ -18,6 +18,8 @@ export interface TestHooks {
   maskValueAt(frame: number, x: number, y: number): number;
   /** What the overlay drew last: its frame and masked pixel count. */
   overlay(): typeof lastOverlay;
+  /** Non-transparent pixels of the overlay layer's canvas as drawn on screen (scaled by the zoom²). */
+  drawnOverlayPixels(): number;
   /** Frames of the current job with a result. */
   resultFrames(): number;
   /** Whether the source frame is decoded and ready to draw. */
@@ -51,6 +53,15 @@ export function installTestHooks(): void {
       return mask[Math.floor(y) * width + Math.floor(x)] ?? 0;
     },
     overlay: () => ({ ...lastOverlay }),
+    drawnOverlayPixels() {
+      const layer = overlayNode.layer;
+      if (!layer || !layer.visible()) return 0;
+      const canvas = layer.getCanvas()._canvas;
+      const data = canvas.getContext('2d')!.getImageData(0, 0, canvas.width, canvas.height).data;
+      let n = 0;
+      for (let i = 3; i < data.length; i += 4) if (data[i]! > 0) n++;
+      return n;
+    },
     resultFrames: () => media.results.count,
     frameReady: (index) => !!media.frames?.image(index),
   };

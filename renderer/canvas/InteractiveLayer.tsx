@@ -16,7 +16,7 @@ import { ops, useEditor } from '../state/store';
 
 const HANDLE = 7;
 
-function LiveStroke({ color, zoom }: { color: string; zoom: number }) {
+function LiveStroke({ color }: { color: string }) {
   const lineRef = useRef<Konva.Line>(null);
   // Written straight to the Konva node, once per animation frame: no React render per pointer sample.
   useEffect(
@@ -41,7 +41,6 @@ function LiveStroke({ color, zoom }: { color: string; zoom: number }) {
       }),
     [color],
   );
-  void zoom;
   return <Line ref={lineRef} visible={false} lineCap="round" lineJoin="round" listening={false} perfectDrawEnabled={false} />;
 }
 
@@ -243,7 +242,7 @@ export function InteractiveLayer({ doc, frame, zoom }: { doc: ProjectDoc; frame:
       </Group>
       {selectedLayer && (tool === 'select' || tool === 'polygon' || tool === 'bezier') && <ShapeHandles layer={selectedLayer} zoom={zoom} frame={frame} />}
       {selectedLayer ? <ShapeTransformer layer={selectedLayer} frame={frame} /> : null}
-      <LiveStroke color={strokeColor} zoom={zoom} />
+      <LiveStroke color={strokeColor} />
       <PenPath zoom={zoom} />
       <BrushCursor zoom={zoom} />
       <SplitDivider width={doc.source.width} height={doc.source.height} zoom={zoom} />

@@ -2,6 +2,7 @@
  * The committed-mask layer (not listening): the removal mask of the displayed frame in the layers'
  * colours, computed by the one rasterizer at the displayed frame's size (maskOverlay.ts).
  */
+import type Konva from 'konva';
 import { useEffect, useMemo, useRef, useState } from 'react';
 import { Group, Image as KImage, Layer } from 'react-konva';
 import type { ProjectDoc } from '../../common/project/schema';
@@ -10,6 +11,8 @@ import { useEditor } from '../state/store';
 
 /** What the overlay last drew, for the status bar and for tests (window.__cleanplate). */
 export const lastOverlay = { frame: -1, width: 0, height: 0, maskedPixels: 0 };
+/** The overlay's Konva layer, so tests can count what actually reached the screen. */
+export const overlayNode: { layer: Konva.Layer | null } = { layer: null };
 
 export function OverlayLayer(props: { doc: ProjectDoc; frame: number; rasterWidth: number; rasterHeight: number }) {
   const visible = useEditor((s) => s.session.overlayVisible);
@@ -33,15 +36,21 @@ export function OverlayLayer(props: { doc: ProjectDoc; frame: number; rasterWidt
     c.height = h;
     c.getContext('2d')!.putImageData(new ImageData(img.rgba, w, h), 0, 0);
     canvasRef.current = c;
-    // A fresh object each time so react-konva redraws the image node.
     return { c };
   }, [layers, range, source, frame, w, h, visible, bitmapVersion]);
+
+  // The canvas element is reused, so Konva cannot see that its pixels changed: redraw the layer.
+  const layerRef = useRef<Konva.Layer>(null);
+  useEffect(() => {
+    overlayNode.layer = layerRef.current;
+    layerRef.current?.batchDraw();
+  }, [canvas]);
 
   if (!canvas) return <Layer listening={false} visible={false} />;
   // In the before/after split the mask shows on the "before" side only.
   const clipWidth = split ? Math.round(source.width * splitPosition) : source.width;
   return (
-    <Layer listening={false} opacity={opacity}>
+    <Layer ref={layerRef} listening={false} opacity={opacity}>
       <Group clipX={0} clipY={0} clipWidth={clipWidth} clipHeight={source.height}>
         <KImage image={canvas.c} width={source.width} height={source.height} />
       </Group>

@@ -9,6 +9,7 @@ import { useEffect, useLayoutEffect, useRef, useState } from 'react';
 import type { PointerEvent as ReactPointerEvent } from 'react';
 import { Stage } from 'react-konva';
 import { activeTool, viewerSize } from '../app/editor';
+import { media } from '../app/media';
 import { spaceKey } from '../app/keyboard';
 import { ActionButton } from '../panels/controls';
 import { ops, useEditor } from '../state/store';
@@ -46,7 +47,7 @@ export function Viewer() {
   const tool = useEditor((s) => s.session.tool);
   const showResult = useEditor((s) => s.session.showResult);
   const split = useEditor((s) => s.session.split);
-  const resultCount = useEditor((s) => (s.job.resultsVersion, s.job.summary?.finishedFrames ?? 0));
+  const resultsVersion = useEditor((s) => s.job.resultsVersion);
   const [panning, setPanning] = useState(false);
   const pan = useRef<{ sx: number; sy: number; pointerId: number } | null>(null);
   const toolPointer = useRef<number | null>(null);
@@ -182,7 +183,7 @@ export function Viewer() {
         <div className="viewer-hud">
           <span>{Math.round(view.zoom * 100)} %</span>
           {split && <span className="split-label">Before | After</span>}
-          {showResult && !split && (result ? <span className="result">Result</span> : <span>{resultCount ? 'No result for this frame' : 'No result yet — press Run'}</span>)}
+          {showResult && !split && (result ? <span className="result">Result</span> : <span>{resultsVersion && media.results.count ? 'No result for this frame' : 'No result yet — press Run'}</span>)}
         </div>
       )}
       {!doc && (booting ? <div className="viewer-empty">Loading…</div> : <EmptyViewer />)}

@@ -59,6 +59,27 @@ const paths: Record<string, ReactElement> = {
       <path d="M5.5 7V5a2.5 2.5 0 015 0v2" />
     </>
   ),
+  first: (
+    <>
+      <path d="M3.5 3v10" />
+      <path d="M13 3.5L6 8l7 4.5z" fill="currentColor" />
+    </>
+  ),
+  last: (
+    <>
+      <path d="M12.5 3v10" />
+      <path d="M3 3.5L10 8l-7 4.5z" fill="currentColor" />
+    </>
+  ),
+  prev: <path d="M11.5 3.5L4.5 8l7 4.5z" fill="currentColor" />,
+  next: <path d="M4.5 3.5L11.5 8l-7 4.5z" fill="currentColor" />,
+  play: <path d="M4.5 2.5L13 8l-8.5 5.5z" fill="currentColor" />,
+  pause: (
+    <>
+      <rect x="4" y="3" width="2.6" height="10" fill="currentColor" stroke="none" />
+      <rect x="9.4" y="3" width="2.6" height="10" fill="currentColor" stroke="none" />
+    </>
+  ),
   split: (
     <>
       <rect x="1.5" y="3" width="13" height="10" rx="1" />

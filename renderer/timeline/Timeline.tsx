@@ -12,6 +12,7 @@ import { actions } from '../actions';
 import { actionContext } from '../app/editor';
 import { media } from '../app/media';
 import { mediaUrl } from '../bridge';
+import { Icon } from '../panels/icons';
 import { layerKeyFrames } from '../shapes/keys';
 import { command } from '../shapes/edits';
 import { ops, useEditor } from '../state/store';
@@ -35,13 +36,21 @@ function Transport({ doc }: { doc: ProjectDoc }) {
   const n = doc.range.out - doc.range.in + 1;
   return (
     <div className="transport">
-      <button className="icon" title={tip('go-start')} onClick={run('go-start')}>⏮</button>
-      <button className="icon" title={tip('step-back')} onClick={run('step-back')}>◀︎</button>
-      <button className="icon" title={tip('play-pause')} data-testid="play-pause" onClick={run('play-pause')} aria-pressed={rate !== 0}>
-        {rate === 0 ? '▶' : '❚❚'}
+      <button className="icon" title={tip('go-start')} onClick={run('go-start')}>
+        <Icon name="first" />
       </button>
-      <button className="icon" title={tip('step-forward')} onClick={run('step-forward')}>▶︎</button>
-      <button className="icon" title={tip('go-end')} onClick={run('go-end')}>⏭</button>
+      <button className="icon" title={tip('step-back')} onClick={run('step-back')}>
+        <Icon name="prev" />
+      </button>
+      <button className="icon" title={tip('play-pause')} data-testid="play-pause" onClick={run('play-pause')} aria-pressed={rate !== 0}>
+        <Icon name={rate === 0 ? 'play' : 'pause'} />
+      </button>
+      <button className="icon" title={tip('step-forward')} onClick={run('step-forward')}>
+        <Icon name="next" />
+      </button>
+      <button className="icon" title={tip('go-end')} onClick={run('go-end')}>
+        <Icon name="last" />
+      </button>
       <span className="sep" />
       {editing ? (
         <input
