@@ -91,7 +91,7 @@ const LABELS: Record<string, string> = {
 /** How a shortcut is shown in tooltips and the help overlay. */
 export function formatShortcut(text: string, isMac = false): string {
   const s = parseShortcut(text);
-  const key = LABELS[s.key] ?? (s.key.length === 1 ? s.key.toUpperCase() : s.key);
+  const key = LABELS[s.key] ?? (s.key.length === 1 || /^f\d+$/.test(s.key) ? s.key.toUpperCase() : s.key);
   const parts = [s.mod && (isMac ? '⌘' : 'Ctrl'), s.shift && (isMac ? '⇧' : 'Shift'), s.alt && (isMac ? '⌥' : 'Alt'), key].filter(Boolean);
   return parts.join(isMac ? '' : '+');
 }

@@ -177,14 +177,16 @@ export function HelpOverlay() {
               ))}
           </div>
         ))}
-        <div>
+        <div className="help-mouse">
           <h3>Mouse</h3>
-          {GESTURES.map(([what, how]) => (
-            <div className="entry" key={what}>
-              <span>{what}</span>
-              <kbd>{how}</kbd>
-            </div>
-          ))}
+          <div className="help-grid">
+            {GESTURES.map(([what, how]) => (
+              <div className="entry" key={what}>
+                <span>{what}</span>
+                <kbd>{how}</kbd>
+              </div>
+            ))}
+          </div>
         </div>
       </div>
     </Modal>

@@ -1,10 +1,11 @@
 // The editor end to end, in Chromium through the web host: open the sample, paint, draw a keyed
 // polygon and check the in-between frame's mask, undo/redo, save, reload and compare, run the classic
 // engine and watch results stream in. Screenshots go to test-results/editor/.
-import { mkdirSync, rmSync } from 'node:fs';
+import { mkdirSync, readFileSync, rmSync } from 'node:fs';
 import path from 'node:path';
 import { expect, test } from '@playwright/test';
 import type { Page } from '@playwright/test';
+import { makeClip } from '../../helpers/media';
 
 const shots = path.resolve('test-results/editor');
 mkdirSync(shots, { recursive: true });
@@ -260,4 +261,28 @@ test('runs the classic engine and shows results as they stream in', async ({ pag
   await page.getByTestId('split-view').click();
   await page.screenshot({ path: path.join(shots, 'split-frame50.png') });
   await expect(page.getByTestId('export-video')).toBeEnabled();
+});
+
+test('a video dropped onto the window opens as a new project', async ({ page }) => {
+  const clip = makeClip('e2e-drop', { width: 320, height: 180, frames: 30 });
+  await openSample(page);
+  const bytes = readFileSync(clip).toString('base64');
+  await page.evaluate(
+    ({ b64, name }) => {
+      const data = Uint8Array.from(atob(b64), (c) => c.charCodeAt(0));
+      const dt = new DataTransfer();
+      dt.items.add(new File([data], name, { type: 'video/mp4' }));
+      const root = document.querySelector('[data-testid="app-root"]')!;
+      root.dispatchEvent(new DragEvent('dragover', { dataTransfer: dt, bubbles: true, cancelable: true }));
+      root.dispatchEvent(new DragEvent('drop', { dataTransfer: dt, bubbles: true, cancelable: true }));
+    },
+    { b64: bytes, name: path.basename(clip) },
+  );
+  const h = hooks(page);
+  await expect.poll(async () => (await h.doc())?.source.frameCount).toBe(30);
+  expect((await h.doc())!.source.width).toBe(320);
+  expect((await h.doc())!.layers).toEqual([]);
+  await expect(page.getByTestId('viewer')).toHaveAttribute('data-displayed-frame', '0');
+  await expect(page.locator('.tl-thumbs img').first()).toBeVisible();
+  await page.screenshot({ path: path.join(shots, 'dropped-video.png') });
 });
