@@ -145,6 +145,17 @@ export function makeClip(name: string, opts: ClipOptions): string {
   return file;
 }
 
+/** Encodes a folder of numbered frames (e.g. the bmx-trees JPEGs) into an H.264 clip; cached. */
+export function makeClipFromFrames(name: string, framesDir: string, opts: { fps?: string; pattern?: string } = {}): string {
+  const o = { fps: '24', pattern: '%05d.jpg', framesDir, ...opts };
+  const file = path.join(testMediaDir(), `${name}-${key(o)}.mp4`);
+  if (existsSync(file)) return file;
+  const tmp = `${file}.${process.pid}.tmp.mp4`;
+  runFfmpeg(['-framerate', o.fps, '-i', path.join(framesDir, o.pattern), '-c:v', 'libx264', '-preset', 'veryfast', '-crf', '16', '-pix_fmt', 'yuv420p', tmp]);
+  renameSync(tmp, file);
+  return file;
+}
+
 /** Writes per-frame PNG masks of the moving square (white = remove) into a folder; returns it. */
 export function makeSquareMasks(name: string, opts: { width: number; height: number; frames: number; square: NonNullable<ClipOptions['square']> }): string {
   const dir = path.join(testMediaDir(), `${name}-masks-${key(opts)}`);
