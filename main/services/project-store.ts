@@ -132,7 +132,7 @@ export class ProjectStore {
         return { project: await this.open(candidate), recovery };
       } catch (err) {
         const why = err instanceof UserError ? err.message : 'it could not be read';
-        this.o.log.warn(`could not reopen ${candidate} at start-up`, err);
+        this.o.log.warn(`could not reopen ${candidate} at start-up: ${why}`, err instanceof UserError ? undefined : err);
         const sample = await this.openSample();
         return { project: { ...sample, notice: `Could not reopen ${displayName(candidate)}: ${why}` }, recovery };
       }
