@@ -4,14 +4,14 @@
  * colour tags and audio. Written under a temporary name, renamed into place by finish(), removed by
  * abort() or any failure.
  */
-import { mkdir, readdir } from 'node:fs/promises';
+import { mkdir } from 'node:fs/promises';
 import path from 'node:path';
 import { UserError } from '../../common/errors';
 import type { ColorInfo } from '../../common/contract/types';
 import { formatRational, type Rational } from '../../common/time';
 import { bytesPerPixel } from './decode';
 import { audioOutputArgs, containerArgs, FORMATS, muxerFor, videoOutputArgs, type OutputFormat } from './output-args';
-import { checkOutputTarget, commitOutput, describeWriteFailure, discardOutput, temporaryPathFor } from './output-files';
+import { checkCompleteOutput, checkOutputTarget, commitOutput, describeWriteFailure, discardOutput, temporaryPathFor } from './output-files';
 import { abortReason, startTool, ToolFailure, writeWithBackpressure, type ToolProcess } from './process';
 import { writeRotation } from './remux';
 import type { Rotation } from './rotation';
@@ -141,10 +141,7 @@ export function createEncoder(outPath: string, opts: EncoderOptions): FrameEncod
         proc!.stdin!.end();
         const { code } = await proc!.exited;
         if (code !== 0 || signal?.aborted) throw await exitError();
-        if (kind === 'folder') {
-          const written = (await readdir(temporary)).filter((n) => n.endsWith('.png')).length;
-          if (written !== frames) throw new Error(`ffmpeg wrote ${written} PNGs for ${frames} frames`);
-        }
+        await checkCompleteOutput(temporary, outPath, kind, frames, proc!.stderrTail());
         if (rotation && FORMATS[format].rotation) await writeRotation(temporary, outPath, muxer, rotation, opts.color ?? null, signal);
         await commitOutput(temporary, outPath, kind);
         state = 'done';

@@ -12,7 +12,7 @@ import { formatRational, type Rational } from '../../common/time';
 import { PNG_SEQUENCE_PATTERN } from './encode';
 import { locateFfmpeg } from './locate';
 import { audioOutputArgs, containerArgs, FORMATS, muxerFor, videoOutputArgs } from './output-args';
-import { checkOutputTarget, commitOutput, describeWriteFailure, discardOutput, temporaryPathFor } from './output-files';
+import { checkCompleteOutput, checkOutputTarget, commitOutput, describeWriteFailure, discardOutput, temporaryPathFor } from './output-files';
 import { probeMedia } from './probe';
 import { abortReason, ToolFailure } from './process';
 import { ProgressParser } from './progress';
@@ -67,7 +67,7 @@ export async function exportVideo(opts: ExportOptions): Promise<ExportResult> {
   const remuxLater = rotation !== 0 && FORMATS[format].rotation;
   try {
     if (kind === 'folder') await mkdir(temporary);
-    const frames = await transcode({
+    const { frames, log } = await transcode({
       inputs: [[opts.video, ['-r', formatRational(fps)]], ...(audio.length ? [[opts.audioFrom!, []] as [string, string[]]] : [])],
       outputArgs: [
         '-map', '0:v:0', ...audio, ...videoArgs,
@@ -83,6 +83,7 @@ export async function exportVideo(opts: ExportOptions): Promise<ExportResult> {
       throw signal?.aborted ? abortReason(signal) : ((err instanceof ToolFailure && describeWriteFailure(out, err.stderr)) || err);
     });
     if (frames !== probe.frameCount) throw new Error(`export wrote ${frames} of ${probe.frameCount} frames`);
+    await checkCompleteOutput(temporary, out, kind, frames, log);
     if (remuxLater) await writeRotation(temporary, out, muxer, rotation, color, signal);
     signal?.throwIfAborted(); // cancelled as ffmpeg finished: still nothing at the target
     await commitOutput(temporary, out, kind);
@@ -102,8 +103,8 @@ interface TranscodeJob {
   signal?: AbortSignal;
 }
 
-/** Runs one ffmpeg transcode through fluent-ffmpeg; resolves with the number of frames written. */
-function transcode(job: TranscodeJob): Promise<number> {
+/** Runs one ffmpeg transcode through fluent-ffmpeg; resolves with the frames written and its log. */
+function transcode(job: TranscodeJob): Promise<{ frames: number; log: string }> {
   return new Promise((resolve, reject) => {
     job.signal?.throwIfAborted();
     const command = ffmpeg().setFfmpegPath(locateFfmpeg().ffmpeg);
@@ -131,7 +132,7 @@ function transcode(job: TranscodeJob): Promise<number> {
     });
     command.on('end', () => {
       job.signal?.removeEventListener('abort', onAbort);
-      resolve(frames);
+      resolve({ frames, log });
     });
     command.run();
   });

@@ -5,7 +5,7 @@
  */
 import { randomBytes } from 'node:crypto';
 import { closeSync, openSync, readdirSync, rmSync, statSync, unlinkSync } from 'node:fs';
-import { mkdir, rename, rm, rmdir, writeFile } from 'node:fs/promises';
+import { mkdir, open, readdir, rename, rm, rmdir, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { UserError } from '../../common/errors';
 
@@ -91,6 +91,33 @@ export function discardOutputSync(temporary: string): void {
 
 export function diskFull(target: string): UserError {
   return new UserError('io', `The disk is full while writing ${target}; free space and export again.`);
+}
+
+/**
+ * Checks a finished temporary output before it is renamed into place. ffmpeg 4.1 exits 0 when the
+ * disk fills up: for a file it only logs "Error writing trailer ...: No space left on device", for
+ * a PNG sequence nothing at all (the PNGs just end early).
+ */
+export async function checkCompleteOutput(temporary: string, target: string, kind: OutputKind, frames: number, log: string): Promise<void> {
+  const late = describeWriteFailure(target, log);
+  if (late) throw late;
+  if (kind !== 'folder') return;
+  const names = (await readdir(temporary)).filter((n) => n.endsWith('.png'));
+  if (names.length !== frames) throw new Error(`ffmpeg wrote ${names.length} PNGs for ${frames} frames`);
+  for (const name of names) if (!(await isCompletePng(path.join(temporary, name)))) throw diskFull(target);
+}
+
+/** A PNG ends with its IEND chunk (length 0, "IEND", CRC ae426082); a write cut short does not. */
+async function isCompletePng(file: string): Promise<boolean> {
+  const fh = await open(file, 'r');
+  try {
+    const { size } = await fh.stat();
+    const tail = Buffer.alloc(12);
+    if (size < 12 || (await fh.read(tail, 0, 12, size - 12)).bytesRead !== 12) return false;
+    return tail.equals(Buffer.from('0000000049454e44ae426082', 'hex'));
+  } finally {
+    await fh.close();
+  }
 }
 
 /** The user's line for an ffmpeg log that failed while writing `target`, or null when it is not about the output. */

@@ -199,19 +199,24 @@ describe('createEncoder leaves nothing half-written', () => {
     expect(listing(dir)).toEqual([]);
   });
 
-  it('says the disk is full on a real, tiny filesystem and leaves it empty', async (ctx) => {
-    const mountPoint = path.join(tmp, 'tiny');
+  // Incompressible frames: nothing can squeeze noise, so 256 KiB fill within a few frames.
+  const noise = () => Uint8Array.from({ length: 64 * 48 * 3 }, () => (Math.random() * 256) | 0);
+
+  it.each([
+    ['an FFV1 file', 'ffv1', 'clean.mkv', 200],
+    // ffmpeg exits 0 here: the last PNGs are just cut short.
+    ['a PNG sequence', 'png', 'frames', 40],
+  ] as const)('says the disk is full on a real, tiny filesystem (%s) and leaves it empty', async (_name, format, name, count, ctx) => {
+    const mountPoint = path.join(tmp, `tiny-${format}`);
     mkdirSync(mountPoint);
     const mounted = spawnSync('mount', ['-t', 'tmpfs', '-o', 'size=256k', 'tmpfs', mountPoint]);
     if (mounted.status !== 0) ctx.skip(`cannot mount a tmpfs here (${String(mounted.stderr).trim() || 'not root'}); the /dev/full test covers ENOSPC`);
     try {
-      const target = path.join(mountPoint, 'clean.mkv');
-      // Incompressible frames: FFV1 cannot squeeze noise, so 256 KiB fill within a few frames.
-      const noise = () => Uint8Array.from({ length: 64 * 48 * 3 }, () => (Math.random() * 256) | 0);
-      const encoder = createEncoder(target, opts({ format: 'ffv1' }));
+      const target = path.join(mountPoint, name);
+      const encoder = createEncoder(target, opts({ format }));
       const err = await rejection(
         (async () => {
-          for (let i = 0; i < 200; i++) await encoder.write(noise());
+          for (let i = 0; i < count; i++) await encoder.write(noise());
           await encoder.finish();
         })(),
       );

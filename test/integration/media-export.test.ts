@@ -1,5 +1,6 @@
 // exportVideo() from an FFV1 intermediate made by createEncoder(), as the app does: every format,
 // exact fps, audio from the source, rotation, progress, and cancel/failure leaving nothing behind.
+import { spawnSync } from 'node:child_process';
 import { mkdirSync, mkdtempSync, readdirSync, rmSync, symlinkSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -111,6 +112,20 @@ describe('exportVideo', () => {
     symlinkSync('/dev/full', path.join(dir, `.clean.${process.pid}.partial.mp4`));
     await expect(exportVideo(base({ out, rotation: 0 }))).rejects.toThrow(`The disk is full while writing ${out}; free space and export again.`);
     expect(readdirSync(dir)).toEqual([]);
+  });
+
+  it('says the disk is full when a PNG export fills a real, tiny filesystem (ffmpeg itself exits 0)', async (ctx) => {
+    const mountPoint = path.join(tmp, 'tiny');
+    mkdirSync(mountPoint);
+    const mounted = spawnSync('mount', ['-t', 'tmpfs', '-o', 'size=64k', 'tmpfs', mountPoint]);
+    if (mounted.status !== 0) ctx.skip(`cannot mount a tmpfs here (${String(mounted.stderr).trim() || 'not root'})`);
+    try {
+      const out = path.join(mountPoint, 'frames');
+      await expect(exportVideo(base({ out, format: 'png' }))).rejects.toThrow(`The disk is full while writing ${out}; free space and export again.`);
+      expect(readdirSync(mountPoint)).toEqual([]);
+    } finally {
+      spawnSync('umount', [mountPoint]);
+    }
   });
 
   it('refuses an unwritable target before starting', async () => {
