@@ -9,6 +9,7 @@
  * and the backward flow k+1 -> k (stored at index k) is flow(k+1, k).
  */
 import type { Mat, OpenCv } from '../cv';
+import { fillHarmonic } from './complete';
 
 export interface FarnebackOptions {
   /** Flow is computed at processing size / downscale (1 = full size). */
@@ -52,7 +53,11 @@ export class FarnebackFlow {
     this.flowMat = new cv.Mat(this.flowHeight, this.flowWidth, cv.CV_32FC2);
   }
 
-  prepare(rgb: Uint8Array): FlowImage {
+  /**
+   * `hole` (at flow resolution, non-zero = unknown) is painted over with a smooth membrane first, so
+   * that the object being removed does not drag the flow around it along with its own motion.
+   */
+  prepare(rgb: Uint8Array, hole?: Uint8Array): FlowImage {
     const { cv } = this;
     if (rgb.length !== this.width * this.height * 3) throw new RangeError(`FarnebackFlow: frame is not ${this.width}x${this.height} RGB`);
     this.rgbMat.data.set(rgb);
@@ -60,6 +65,12 @@ export class FarnebackFlow {
     const mat = new cv.Mat();
     if (this.flowWidth === this.width && this.flowHeight === this.height) this.grayMat.copyTo(mat);
     else cv.resize(this.grayMat, mat, new cv.Size(this.flowWidth, this.flowHeight), 0, 0, cv.INTER_AREA);
+    if (hole) {
+      const gray = mat.data;
+      const values = Float32Array.from(gray);
+      fillHarmonic(values, 1, this.flowWidth, this.flowHeight, hole);
+      for (let i = 0; i < gray.length; i++) if (hole[i] !== 0) gray[i] = Math.round(values[i]!);
+    }
     let alive = true;
     return {
       mat,

@@ -32,6 +32,8 @@ export interface CompletedFlowOptions extends Partial<FarnebackOptions> {
    * that. Default: ceil(winsize / 2).
    */
   margin?: number;
+  /** Paint the hole over with a smooth membrane before estimating (FarnebackFlow.prepare). */
+  prefill?: boolean;
 }
 
 /**
@@ -42,7 +44,8 @@ export interface CompletedFlowOptions extends Partial<FarnebackOptions> {
 export class CompletedFlowStream {
   private readonly farneback: FarnebackFlow;
   private readonly margin: number;
-  private previous: { image: FlowImage; flowMask: Uint8Array } | null = null;
+  private previous: { image: FlowImage; flowMask: Uint8Array; coarseHole: Uint8Array } | null = null;
+  private readonly prefill: boolean;
 
   constructor(
     private readonly cv: OpenCv,
@@ -52,17 +55,19 @@ export class CompletedFlowStream {
   ) {
     this.farneback = new FarnebackFlow(cv, width, height, options);
     this.margin = options.margin ?? Math.ceil((options.winsize ?? DEFAULT_FARNEBACK.winsize) / 2);
+    this.prefill = options.prefill ?? true;
   }
 
   push(rgb: Uint8Array, flowMask: Uint8Array): FlowPair | null {
-    const image = this.farneback.prepare(rgb);
+    const coarseHole = this.coarseHole(flowMask);
+    const image = this.farneback.prepare(rgb, this.prefill ? shrinkMask(flowMask, this.width, this.height, this.farneback.flowWidth, this.farneback.flowHeight) : undefined);
     const prev = this.previous;
-    this.previous = { image, flowMask };
+    this.previous = { image, flowMask, coarseHole };
     if (!prev) return null;
     try {
       return {
-        forward: this.complete(this.farneback.flow(prev.image, image), prev.flowMask),
-        backward: this.complete(this.farneback.flow(image, prev.image), flowMask),
+        forward: this.complete(this.farneback.flow(prev.image, image), prev.coarseHole),
+        backward: this.complete(this.farneback.flow(image, prev.image), coarseHole),
       };
     } finally {
       prev.image.dispose();
@@ -80,11 +85,16 @@ export class CompletedFlowStream {
     this.farneback.dispose();
   }
 
-  /** Raw flow at flow resolution -> harmonic inside the grown flow mask -> processing size. */
-  private complete(raw: Float32Array, flowMask: Uint8Array): Float32Array {
-    const { cv, width, height } = this;
+  /** The flow mask at flow resolution, grown by the margin. */
+  private coarseHole(flowMask: Uint8Array): Uint8Array {
     const { flowWidth: fw, flowHeight: fh } = this.farneback;
-    fillHarmonic(raw, 2, fw, fh, dilateCross(shrinkMask(flowMask, width, height, fw, fh), fw, fh, this.margin));
-    return resizePlanes(cv, raw, 2, fw, fh, width, height);
+    return dilateCross(shrinkMask(flowMask, this.width, this.height, fw, fh), fw, fh, this.margin);
+  }
+
+  /** Raw flow at flow resolution -> harmonic inside the (coarse, grown) hole -> processing size. */
+  private complete(raw: Float32Array, coarseHole: Uint8Array): Float32Array {
+    const { flowWidth: fw, flowHeight: fh } = this.farneback;
+    fillHarmonic(raw, 2, fw, fh, coarseHole);
+    return resizePlanes(this.cv, raw, 2, fw, fh, this.width, this.height);
   }
 }
