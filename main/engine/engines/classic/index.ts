@@ -10,14 +10,14 @@
  */
 import type { ClassicSettings } from '../../../../common/project/schema';
 import { loadOpenCv, type OpenCv } from '../../cv';
-import { CompletedFlowStream, type FarnebackOptions } from '../../flow';
+import { CompletedFlowStream, type CompletedFlowOptions } from '../../flow';
 import { propagateImages } from '../../propagation';
 import type { EngineContext, EngineOptions, FilledFrame, InpaintEngine, ProcFrame } from '../../types';
 import { chunkWeight, defaultChunkOptions, planChunks, type ChunkPlanOptions, type ClassicChunk } from './chunks';
 import { carryFromPrevious, smoothTemporally, SpatialFiller, type TemporalNeighbour } from './fill';
 
 export interface ClassicTuning {
-  flow?: Partial<FarnebackOptions> & { margin?: number };
+  flow?: CompletedFlowOptions;
   chunks?: Partial<ChunkPlanOptions>;
   /** Skip the carry of the previous frame's fill (for measuring what it brings). */
   noCarry?: boolean;
