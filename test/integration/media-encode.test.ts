@@ -202,11 +202,11 @@ describe('createEncoder leaves nothing half-written', () => {
   // Incompressible frames: nothing can squeeze noise, so 256 KiB fill within a few frames.
   const noise = () => Uint8Array.from({ length: 64 * 48 * 3 }, () => (Math.random() * 256) | 0);
 
-  it.each([
+  it.for([
     ['an FFV1 file', 'ffv1', 'clean.mkv', 200],
     // ffmpeg exits 0 here: the last PNGs are just cut short.
     ['a PNG sequence', 'png', 'frames', 40],
-  ] as const)('says the disk is full on a real, tiny filesystem (%s) and leaves it empty', async (_name, format, name, count, ctx) => {
+  ] as const)('says the disk is full on a real, tiny filesystem (%s) and leaves it empty', async ([, format, name, count], ctx) => {
     const mountPoint = path.join(tmp, `tiny-${format}`);
     mkdirSync(mountPoint);
     const mounted = spawnSync('mount', ['-t', 'tmpfs', '-o', 'size=256k', 'tmpfs', mountPoint]);
