@@ -5,7 +5,7 @@
  */
 import type { MediaInfo } from '../../common/contract/types';
 import { api, mediaUrl } from '../bridge';
-import { FrameSource, ImageCache } from '../canvas/images';
+import { BitmapCache, FrameSource } from '../canvas/images';
 import { MaskOverlay } from '../canvas/maskOverlay';
 import { BitmapFrames } from './bitmaps';
 
@@ -36,7 +36,7 @@ class MediaSession {
   readonly thumbnails = new Map<number, string>();
   results = new JobResults();
   /** Result previews (decoded) by URL. */
-  readonly resultImages = new ImageCache(48);
+  readonly resultImages = new BitmapCache(96 << 20);
   readonly bitmaps = new BitmapFrames(mediaUrl);
   readonly overlay = new MaskOverlay(this.bitmaps);
 

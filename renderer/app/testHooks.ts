@@ -20,6 +20,8 @@ export interface TestHooks {
   overlay(): typeof lastOverlay;
   /** Non-transparent pixels of the overlay layer's canvas as drawn on screen (scaled by the zoom²). */
   drawnOverlayPixels(): number;
+  /** How much of the clip the host's proxy frame cache holds (media.frameCache events). */
+  frameCache(): { cached: number; total: number } | null;
   /** Frames of the current job with a result. */
   resultFrames(): number;
   /** Whether the source frame is decoded and ready to draw. */
@@ -62,6 +64,7 @@ export function installTestHooks(): void {
       for (let i = 3; i < data.length; i += 4) if (data[i]! > 0) n++;
       return n;
     },
+    frameCache: () => editorStore.getState().frameCache,
     resultFrames: () => media.results.count,
     frameReady: (index) => !!media.frames?.image(index),
   };

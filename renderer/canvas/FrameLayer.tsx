@@ -3,7 +3,7 @@
  * before/after divider. Frames are shown only when decoded (the previous one stays up meanwhile), and
  * the index actually on screen is reported so tests and the HUD can tell what is displayed.
  */
-import { useEffect, useState } from 'react';
+import { useEffect, useRef, useState } from 'react';
 import { Group, Image as KImage, Layer } from 'react-konva';
 import { media } from '../app/media';
 import { mediaUrl } from '../bridge';
@@ -11,25 +11,37 @@ import { ops, useEditor } from '../state/store';
 
 export interface Shown {
   index: number;
-  img: HTMLImageElement;
+  img: CanvasImageSource;
 }
 
-/** The decoded source frame for `frame`, or the last one shown while it loads. */
+/**
+ * The decoded source frame for `frame`. While it loads the last frame shown stays up, and frames that
+ * arrive between it and the playhead are shown on the way, so a fast scrub keeps moving; at rest the
+ * exact frame is always what is drawn (and `index` says which frame is on screen).
+ */
 export function useSourceFrame(frame: number, mediaId: string | null): Shown | null {
-  const [shown, setShown] = useState<Shown | null>(null);
+  const [shown, setShownState] = useState<Shown | null>(null);
+  const current = useRef<Shown | null>(null);
+  const setShown = (s: Shown | null) => {
+    current.current = s;
+    setShownState(s);
+  };
   useEffect(() => setShown(null), [mediaId]);
   useEffect(() => {
     const src = media.frames;
     if (!src || !mediaId) return;
     const rate = ops.session().rate;
-    src.focus(frame, rate > 0 ? 1 : rate < 0 ? -1 : 0);
+    const from = current.current?.index ?? frame;
+    src.focus(frame, rate > 0 ? 1 : rate < 0 ? -1 : (Math.sign(frame - from) as -1 | 0 | 1));
     const img = src.image(frame);
     if (img) {
       setShown({ index: frame, img });
       return;
     }
     return src.onReady((i) => {
-      const ready = i === frame ? src.image(i) : null;
+      const cur = current.current;
+      const onTheWay = !cur || (Math.abs(frame - i) < Math.abs(frame - cur.index) && (i - cur.index) * (frame - i) >= 0);
+      const ready = i === frame || onTheWay ? src.image(i) : null;
       if (ready) setShown({ index: i, img: ready });
     });
   }, [frame, mediaId]);
@@ -54,7 +66,7 @@ export function useResultFrame(frame: number, enabled: boolean): Shown | null {
     }
     let live = true;
     media.resultImages
-      .load(url)
+      .fetch(url)
       .then((loaded) => live && setShown({ index: frame, img: loaded }))
       .catch(() => live && setShown(null));
     return () => {

@@ -36,7 +36,7 @@ export function OverlayLayer(props: { doc: ProjectDoc; frame: number; rasterWidt
     c.height = h;
     c.getContext('2d')!.putImageData(new ImageData(img.rgba, w, h), 0, 0);
     canvasRef.current = c;
-    return { c };
+    return { c, empty: img.maskedPixels === 0 };
   }, [layers, range, source, frame, w, h, visible, bitmapVersion]);
 
   // The canvas element is reused, so Konva cannot see that its pixels changed: redraw the layer.
@@ -46,7 +46,8 @@ export function OverlayLayer(props: { doc: ProjectDoc; frame: number; rasterWidt
     layerRef.current?.batchDraw();
   }, [canvas]);
 
-  if (!canvas) return <Layer listening={false} visible={false} />;
+  // An empty mask draws nothing: skip the layer rather than composite a transparent canvas.
+  if (!canvas || canvas.empty) return <Layer ref={layerRef} listening={false} visible={false} />;
   // In the before/after split the mask shows on the "before" side only.
   const clipWidth = split ? Math.round(source.width * splitPosition) : source.width;
   return (

@@ -175,7 +175,8 @@ export function Viewer() {
       {doc && (
         <Stage ref={stageRef} width={size.width} height={size.height} scaleX={view.zoom} scaleY={view.zoom} x={view.x} y={view.y}>
           <FrameLayer source={source} result={result} width={srcW} height={srcH} smooth={view.zoom < 2} />
-          <OverlayLayer doc={doc} frame={frame} rasterWidth={rasterW} rasterHeight={rasterH} />
+          {/* The mask drawn is the one of the picture on screen (they differ only mid-scrub). */}
+          <OverlayLayer doc={doc} frame={source?.index ?? frame} rasterWidth={rasterW} rasterHeight={rasterH} />
           <InteractiveLayer doc={doc} frame={frame} zoom={view.zoom} />
         </Stage>
       )}

@@ -1,40 +1,51 @@
 /**
- * Decoded images by URL with a bounded LRU, and a loader for the source's proxy frames that asks the
- * host for each frame's cache ref, decodes it ahead of the playhead and keeps neighbours ready so that
- * scrubbing and playback never wait on the network or the decoder for cached frames.
+ * Decoded pictures for the viewer. Frames are kept as ImageBitmaps (decoded once, off the main
+ * thread, drawn without another decode) in an LRU bounded by bytes, and the source's proxy frames are
+ * fetched ahead of the playhead in its direction of travel, so scrubbing and playback draw cached
+ * frames at display rate and never wait on the network or the decoder.
  */
 
-export class ImageCache {
-  private readonly images = new Map<string, HTMLImageElement>();
-  private readonly pending = new Map<string, Promise<HTMLImageElement>>();
+type Picture = ImageBitmap;
 
-  constructor(private readonly capacity: number) {}
+/** Loads a URL into a decoded bitmap. The <img> path works for every scheme the CSP allows images from. */
+async function loadBitmap(url: string): Promise<Picture> {
+  const img = new Image();
+  img.decoding = 'async';
+  img.src = url;
+  await img.decode();
+  return createImageBitmap(img);
+}
 
-  /** A decoded image, or null; touching it keeps it in the cache. */
-  get(url: string): HTMLImageElement | null {
-    const img = this.images.get(url);
-    if (!img) return null;
-    this.images.delete(url);
-    this.images.set(url, img);
-    return img;
+export class BitmapCache {
+  private readonly items = new Map<string, Picture>();
+  private readonly pending = new Map<string, Promise<Picture>>();
+  private bytes = 0;
+
+  constructor(
+    private readonly budgetBytes: number,
+    private readonly load: (url: string) => Promise<Picture> = loadBitmap,
+  ) {}
+
+  /** A decoded picture, or null; touching it keeps it longer. */
+  get(url: string): Picture | null {
+    const p = this.items.get(url);
+    if (!p) return null;
+    this.items.delete(url);
+    this.items.set(url, p);
+    return p;
   }
 
-  load(url: string, crossOrigin = false): Promise<HTMLImageElement> {
+  fetch(url: string): Promise<Picture> {
     const have = this.get(url);
     if (have) return Promise.resolve(have);
     let p = this.pending.get(url);
     if (!p) {
-      const img = new Image();
-      if (crossOrigin) img.crossOrigin = 'anonymous';
-      img.decoding = 'async';
-      img.src = url;
-      // decode() resolves once the bitmap is ready to paint, so drawing it never stalls a frame.
-      p = img
-        .decode()
-        .then(() => {
-          this.images.set(url, img);
-          while (this.images.size > this.capacity) this.images.delete(this.images.keys().next().value!);
-          return img;
+      p = this.load(url)
+        .then((pic) => {
+          this.items.set(url, pic);
+          this.bytes += pic.width * pic.height * 4;
+          this.evict();
+          return pic;
         })
         .finally(() => this.pending.delete(url));
       this.pending.set(url, p);
@@ -42,8 +53,19 @@ export class ImageCache {
     return p;
   }
 
+  private evict(): void {
+    for (const [url, pic] of this.items) {
+      if (this.bytes <= this.budgetBytes || this.items.size <= 2) break;
+      this.items.delete(url);
+      this.bytes -= pic.width * pic.height * 4;
+      pic.close();
+    }
+  }
+
   clear(): void {
-    this.images.clear();
+    for (const pic of this.items.values()) pic.close();
+    this.items.clear();
+    this.bytes = 0;
   }
 }
 
@@ -52,30 +74,31 @@ export interface FrameSourceOptions {
   /** Asks the host for the cache ref of one proxy frame (api.media.frame). */
   frameRef(index: number): Promise<string>;
   url(ref: string): string;
-  /** Decoded frames kept: enough for a few seconds of scrubbing around the playhead. */
-  capacity?: number;
-  /** Frames decoded ahead in the direction of travel. */
+  /** Decoded frames kept, in bytes (a 960x540 frame is about 2 MB). */
+  budgetBytes?: number;
+  /** Frames fetched ahead in the direction of travel. */
   lookahead?: number;
-  /** Concurrent ref requests + decodes. */
+  /** Concurrent fetches. */
   concurrency?: number;
+  load?: (url: string) => Promise<Picture>;
 }
 
 /** Proxy frames of one opened media. */
 export class FrameSource {
   private readonly refs = new Map<number, string>();
-  private readonly cache: ImageCache;
-  private readonly wanted: number[] = [];
-  private active = 0;
+  private readonly cache: BitmapCache;
+  private wanted: number[] = [];
+  private readonly active = new Set<number>();
   private readonly listeners = new Set<(index: number) => void>();
   private disposed = false;
   readonly failed = new Map<number, string>();
 
   constructor(private readonly o: FrameSourceOptions) {
-    this.cache = new ImageCache(o.capacity ?? 96);
+    this.cache = new BitmapCache(o.budgetBytes ?? 256 << 20, o.load);
   }
 
   /** The decoded frame if it is ready now. */
-  image(index: number): HTMLImageElement | null {
+  image(index: number): Picture | null {
     const ref = this.refs.get(index);
     return ref ? this.cache.get(this.o.url(ref)) : null;
   }
@@ -87,37 +110,36 @@ export class FrameSource {
   }
 
   /**
-   * Makes `index` the most urgent frame and queues its neighbours, mostly in `direction` (+1 forwards,
-   * -1 backwards, 0 around). Older requests that are no longer near the playhead are dropped.
+   * Makes `index` the most urgent frame and queues the frames after it in `direction` (+1 forwards,
+   * -1 backwards, 0 both ways). Queued frames no longer near the playhead are dropped.
    */
   focus(index: number, direction: -1 | 0 | 1 = 0): void {
-    const ahead = this.o.lookahead ?? 12;
+    const ahead = this.o.lookahead ?? 24;
     const order: number[] = [index];
-    const behind = direction === 0 ? Math.ceil(ahead / 2) : 3;
-    const front = direction === 0 ? Math.ceil(ahead / 2) : ahead;
     const sign = direction === -1 ? -1 : 1;
+    const front = direction === 0 ? ahead / 2 : ahead;
+    const behind = direction === 0 ? ahead / 2 : 2;
     for (let k = 1; k <= Math.max(front, behind); k++) {
       if (k <= front) order.push(index + sign * k);
       if (k <= behind) order.push(index - sign * k);
     }
-    this.wanted.length = 0;
-    for (const i of order) if (i >= 0 && i < this.o.frameCount && !this.image(i)) this.wanted.push(i);
+    this.wanted = order.filter((i) => i >= 0 && i < this.o.frameCount && !this.image(i) && !this.active.has(i));
     this.pump();
   }
 
   private pump(): void {
-    const limit = this.o.concurrency ?? 4;
-    while (!this.disposed && this.active < limit && this.wanted.length) {
+    const limit = this.o.concurrency ?? 6;
+    while (!this.disposed && this.active.size < limit && this.wanted.length) {
       const index = this.wanted.shift()!;
-      if (this.image(index)) continue;
-      this.active++;
+      if (this.image(index) || this.active.has(index)) continue;
+      this.active.add(index);
       this.fetch(index)
         .then(() => {
           if (!this.disposed) for (const l of this.listeners) l(index);
         })
         .catch((err: unknown) => this.failed.set(index, err instanceof Error ? err.message : String(err)))
         .finally(() => {
-          this.active--;
+          this.active.delete(index);
           this.pump();
         });
     }
@@ -129,12 +151,12 @@ export class FrameSource {
       ref = await this.o.frameRef(index);
       this.refs.set(index, ref);
     }
-    await this.cache.load(this.o.url(ref));
+    await this.cache.fetch(this.o.url(ref));
   }
 
   dispose(): void {
     this.disposed = true;
-    this.wanted.length = 0;
+    this.wanted = [];
     this.listeners.clear();
     this.cache.clear();
   }

@@ -371,7 +371,7 @@ export function Timeline() {
           ))}
           <div className="tl-outside" style={{ left: LABEL_W, width: inX }} />
           <div className="tl-outside" style={{ left: LABEL_W + outX, width: Math.max(0, contentW - outX) }} />
-          <div className="playhead" data-testid="playhead" data-frame={frame} style={{ left: LABEL_W + playX }}>
+          <div className="playhead" data-testid="playhead" data-frame={frame} style={{ transform: `translateX(${LABEL_W + playX}px)` }}>
             <div className="head" data-lane="scrub" onPointerDown={onLaneDown} onPointerMove={onLaneMove} onPointerUp={onLaneUp} onPointerCancel={onLaneCancel} />
           </div>
         </div>
