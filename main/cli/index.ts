@@ -12,6 +12,10 @@ const streams = { out: process.stdout, err: process.stderr };
 const json = process.argv.includes('--json');
 const controller = new AbortController();
 
+// With --json, stdout belongs to the JSON Lines: whatever a library prints (OpenCV's Emscripten
+// runtime logs through console.log) goes to stderr instead.
+if (json) console.log = console.info = console.debug = (...args: unknown[]) => console.error(...args);
+
 // First Ctrl+C cancels: the job stops, removes its temporary output and the command exits 130.
 // A second one leaves at once.
 let interrupts = 0;
@@ -20,7 +24,7 @@ const onSignal = (signal: 'SIGINT' | 'SIGTERM') => {
   interrupts++;
   lastSignal = signal;
   if (interrupts > 1) process.exit(signal === 'SIGINT' ? 130 : 143);
-  controller.abort(new UserError('cancelled', signal === 'SIGINT' ? 'cancelled with Ctrl+C; nothing was written' : 'stopped (SIGTERM); nothing was written'));
+  controller.abort(new UserError('cancelled', signal === 'SIGINT' ? 'cancelled with Ctrl+C' : 'stopped (SIGTERM)'));
 };
 process.on('SIGINT', () => onSignal('SIGINT'));
 process.on('SIGTERM', () => onSignal('SIGTERM'));

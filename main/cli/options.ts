@@ -86,6 +86,8 @@ export function parseCrf(text: string): number {
 }
 
 type VideoFormat = Exclude<ExportFormat, 'png'> | 'ffv1';
+/** What `--format` accepts: an encoding for a video file, or png for a frames folder. */
+export type OutputFormat = VideoFormat | 'png';
 
 /** Which encodings each container takes; the first is what the extension means on its own. */
 const CONTAINERS: Record<string, VideoFormat[]> = {
@@ -94,9 +96,9 @@ const CONTAINERS: Record<string, VideoFormat[]> = {
   '.mov': ['prores', 'h264', 'h265'],
   '.mkv': ['h264', 'h265', 'ffv1', 'prores'],
 };
-const FORMATS: ReadonlyArray<VideoFormat | 'png'> = ['h264', 'h265', 'prores', 'ffv1', 'png'];
+const FORMATS: ReadonlyArray<OutputFormat> = ['h264', 'h265', 'prores', 'ffv1', 'png'];
 
-export function parseFormat(text: string): VideoFormat | 'png' {
+export function parseFormat(text: string): OutputFormat {
   const found = FORMATS.find((f) => f === text.toLowerCase());
   if (!found) throw bad(`unknown format '${text}'; valid formats: ${FORMATS.join(', ')}`);
   return found;
@@ -115,7 +117,7 @@ function isDirectory(p: string): boolean {
  * container takes) or a folder that receives 00000.png, 00001.png, ... A path without an
  * extension, ending in a separator, or naming an existing folder is a folder.
  */
-export function outputSpecFor(out: string, opts: { format?: VideoFormat | 'png'; crf?: number } = {}): OutputSpec {
+export function outputSpecFor(out: string, opts: { format?: OutputFormat; crf?: number } = {}): OutputSpec {
   const resolved = path.resolve(out);
   const ext = path.extname(resolved).toLowerCase();
   const folder = /[\\/]$/.test(out) || ext === '' || isDirectory(resolved);

@@ -3,7 +3,6 @@
  * loaded only when it runs, so `cleanplate probe` does not pay for onnxruntime or OpenCV.
  */
 import { Command, Option } from 'commander';
-import { UserError } from '../../common/errors';
 import { debugEnabled, describeFailure } from './failure';
 import { parseCrf, parseDevice, parseEngine, parseFormat, parseMaskDilation, parseRange, parseScale, parseSize } from './options';
 import { writeError, type CliStreams } from './reporter';
@@ -12,11 +11,6 @@ export interface CliContext {
   streams: CliStreams;
   /** Cancels the running command (Ctrl+C); index.ts wires it to SIGINT/SIGTERM. */
   signal: AbortSignal;
-}
-
-// TEMPORARY until main/engine/runner.ts (runJob) lands: issue 2 item 7 asks for a clear failure, never a faked result.
-async function jobCommandPending(o: { mode: string }): Promise<never> {
-  throw new UserError('unsupported', `${o.mode} is not available in this build: no engine is built in yet`);
 }
 
 const version = process.env.CLEANPLATE_BUILD_VERSION ?? '0.0.0';
@@ -82,7 +76,8 @@ Set CLEANPLATE_DEBUG=1 to see a stack trace when something fails.`,
       .addOption(new Option('--range <A:B>', 'inclusive frames to process (from 0); the others pass through').argParser(parseRange))
       .addOption(new Option('--mask-dilation <n>', 'grow the mask by N pixels at processing size (default 4)').argParser(parseMaskDilation)),
   ).action(async (input: string, opts) => {
-    await jobCommandPending({ mode: 'inpaint', input, ...opts });
+    const { jobCommand } = await import('./commands/job');
+    await jobCommand({ mode: 'inpaint', input, ...opts }, ctx);
   });
 
   addEngineFlags(
@@ -93,7 +88,8 @@ Set CLEANPLATE_DEBUG=1 to see a stack trace when something fails.`,
       .addOption(new Option('--scale <HxW>', 'how many times taller and wider the result is, 1 to 4 each').argParser(parseScale).makeOptionMandatory())
       .requiredOption('--out <path>', 'video file (.mp4, .mkv, .mov) or folder for PNG frames'),
   ).action(async (input: string, opts) => {
-    await jobCommandPending({ mode: 'outpaint', input, ...opts });
+    const { jobCommand } = await import('./commands/job');
+    await jobCommand({ mode: 'outpaint', input, ...opts }, ctx);
   });
 
   const models = program.command('models').description('list, verify, import or download the ProPainter model files');

@@ -143,6 +143,7 @@ class BarReporter implements JobReporter {
 
   private redraw(): void {
     const c = this.clock;
+    if (c.total === 0) return; // not started: no frame count yet (probing, loading models)
     const payload = { stage: c.stageText(), rate: c.rate().toFixed(1), etaText: c.finished > 0 ? formatSeconds(c.eta()) : '?' };
     if (!this.bar) this.bar = this.multi.create(Math.max(1, c.total), c.finished, payload);
     else {
