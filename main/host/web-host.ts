@@ -163,10 +163,12 @@ function parseCall(data: string): CallMessage | null {
 
 /** Event-loop delay since the previous call, in milliseconds, plus this process's memory. */
 function metricsReader() {
-  const delay = monitorEventLoopDelay({ resolution: 10 });
+  const resolutionMs = 10;
+  const delay = monitorEventLoopDelay({ resolution: resolutionMs });
   delay.enable();
   const read = () => {
-    const ms = (ns: number) => Math.round(ns / 1e4) / 100;
+    // The histogram records the whole interval between timer ticks; the delay is what exceeds it.
+    const ms = (ns: number) => Math.max(0, Math.round((ns / 1e6 - resolutionMs) * 100) / 100);
     const body = {
       eventLoopDelayMs: { p50: ms(delay.percentile(50)), p99: ms(delay.percentile(99)), max: ms(delay.max), samples: delay.count },
       rssMb: Math.round(process.memoryUsage().rss / (1 << 20)),

@@ -1,0 +1,227 @@
+// Jobs end to end through the web host with the real classic engine in its own process: streamed
+// frames in order with previews served from the cache, the host's event loop kept free (measured),
+// cancel within a second with nothing left behind, a failed job that leaves the project intact and
+// can be retried, and export of the finished result.
+import { spawnSync } from 'node:child_process';
+import { existsSync, mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { monitorEventLoopDelay } from 'node:perf_hooks';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import WebSocket from 'ws';
+import type { JobSummary, OpenedProject } from '../../common/contract/types';
+import { commands } from '../../common/project/index';
+import type { ProjectDoc } from '../../common/project/index';
+import { startWebHost } from '../../main/host/web-host';
+import type { WebHost } from '../../main/host/web-host';
+import { probeMedia } from '../../main/media/index';
+import { createServices } from '../../main/services/index';
+import type { Services } from '../../main/services/index';
+import { createLog } from '../../main/services/log';
+import { nodeEngineLauncher } from '../../main/services/node-engine';
+import { childProcesses, makeClip, repoRoot, squareAt } from '../helpers/media';
+
+const engineModule = path.join(repoRoot, 'dist/engine/engine.cjs');
+const base = mkdtempSync(path.join(os.tmpdir(), 'cleanplate-jobs-'));
+const square = { size: 24, x0: 20, y0: 40, dx: 3, dy: 0 };
+let services: Services;
+let host: WebHost;
+let ws: WebSocket;
+let nextId = 1;
+const events: Array<{ event: string; payload: Record<string, unknown> }> = [];
+
+async function call<T>(channel: string, args: unknown): Promise<T> {
+  const id = nextId++;
+  const envelope = await new Promise<{ ok: boolean; value?: T; error?: { message: string } }>((resolve) => {
+    const onMessage = (m: WebSocket.RawData) => {
+      const reply = JSON.parse(m.toString());
+      if (reply.id !== id) return;
+      ws.off('message', onMessage);
+      resolve(reply.envelope);
+    };
+    ws.on('message', onMessage);
+    ws.send(JSON.stringify({ id, channel, args }));
+  });
+  if (!envelope.ok) throw new Error(envelope.error!.message);
+  return envelope.value as T;
+}
+
+function eventsOf(jobId: string, name?: string) {
+  return events.filter((e) => (e.payload.jobId ?? (e.payload.job as JobSummary | undefined)?.jobId) === jobId && (!name || e.event === name));
+}
+
+async function waitFor<T>(find: () => T | undefined, timeoutMs = 60_000): Promise<T> {
+  const started = Date.now();
+  for (;;) {
+    const found = find();
+    if (found !== undefined) return found;
+    if (Date.now() - started > timeoutMs) throw new Error('timed out waiting for an event');
+    await new Promise((r) => setTimeout(r, 20));
+  }
+}
+
+const finished = (jobId: string) => waitFor(() => eventsOf(jobId).find((e) => e.event === 'job.done' || e.event === 'job.failed'));
+
+/** A project on a clip with a moving square, and a keyed polygon around the square. */
+async function projectFor(clip: string, frames: number): Promise<ProjectDoc> {
+  const opened = await call<OpenedProject>('project.newFromVideo', { videoPath: clip });
+  const doc = structuredClone(opened.doc);
+  const box = (n: number) => {
+    const { x, y } = squareAt(square, n);
+    const m = 4;
+    return [
+      { x: x - m, y: y - m },
+      { x: x + square.size + m, y: y - m },
+      { x: x + square.size + m, y: y + square.size + m },
+      { x: x - m, y: y + square.size + m },
+    ];
+  };
+  commands.addLayer(doc, { layer: { id: 'sq', name: 'Square', kind: 'shape', shapes: [{ id: 'p', kind: 'polygon', keys: [{ frame: 0, vertices: box(0) }, { frame: frames - 1, vertices: box(frames - 1) }] }] } });
+  return doc;
+}
+
+beforeAll(async () => {
+  // `npm test` builds first; a lone run of this file builds the engine it needs.
+  if (!existsSync(engineModule)) spawnSync('flock', ['/tmp/cleanplate-build.lock', process.execPath, 'scripts/build.mjs', 'engine'], { cwd: repoRoot, stdio: 'inherit' });
+  const log = createLog(null, { quiet: true });
+  services = await createServices({
+    host: 'web',
+    appVersion: '0.1.0',
+    userDataDir: path.join(base, 'user'),
+    sampleDir: path.join(repoRoot, 'dist/sample'),
+    emit: (name, payload) => host?.broadcast(name, payload),
+    launchEngine: nodeEngineLauncher(engineModule),
+    dialogs: null,
+    log,
+  });
+  host = await startWebHost({ port: 0, rendererDir: base, cacheDir: services.paths.cache, importsDir: services.paths.imports, dispatch: services.dispatch, uploadLimitBytes: 1 << 20, log, version: '0.1.0' });
+  ws = new WebSocket(`ws://127.0.0.1:${host.port}/ws`);
+  await new Promise((r) => ws.once('open', r));
+  ws.on('message', (m) => {
+    const data = JSON.parse(m.toString());
+    if (data.event) events.push(data);
+  });
+});
+
+afterAll(async () => {
+  ws?.close();
+  await host?.close();
+  await services?.dispose();
+  rmSync(base, { recursive: true, force: true });
+});
+
+describe('jobs through the web host', () => {
+  let doneJob: JobSummary;
+  let clip: string;
+
+  it('streams every final frame in order from an engine process, without stalling the host', async () => {
+    clip = makeClip('jobs-short', { width: 192, height: 108, frames: 30, square, audio: true });
+    const doc = await projectFor(clip, 30);
+    const delay = monitorEventLoopDelay({ resolution: 10 });
+    delay.enable();
+    const job = await call<JobSummary>('job.start', { doc, mode: 'inpaint' });
+    await waitFor(() => eventsOf(job.jobId, 'job.started')[0]);
+    expect(childProcesses('node')).toHaveLength(1); // the job runs in its own engine process, not here
+    expect(job).toMatchObject({ mode: 'inpaint', engine: 'classic', range: { in: 0, out: 29 }, totalFrames: 30, previewPrefix: `jobs/${job.jobId}/preview/` });
+    const end = await finished(job.jobId);
+    delay.disable();
+    expect(end.event).toBe('job.done');
+
+    const started = eventsOf(job.jobId, 'job.started');
+    expect(started).toHaveLength(1);
+    expect((started[0]!.payload.job as JobSummary).device).toBeTruthy();
+    const frames = eventsOf(job.jobId, 'job.frame').map((e) => e.payload as { index: number; ref: string });
+    expect(frames.map((f) => f.index)).toEqual(Array.from({ length: 30 }, (_, i) => i));
+    doneJob = (end.payload as { job: JobSummary }).job;
+    expect(doneJob).toMatchObject({ state: 'done', finishedFrames: 30 });
+
+    // Previews come from the cache over the media route, as the renderer loads them.
+    const preview = await fetch(`http://127.0.0.1:${host.port}/media/${frames[12]!.ref}`);
+    expect(preview.status).toBe(200);
+    expect(preview.headers.get('content-type')).toBe('image/jpeg');
+    expect((await preview.arrayBuffer()).byteLength).toBeGreaterThan(500);
+    expect(statSync(path.join(services.paths.cache, 'jobs', job.jobId, 'result.mkv')).size).toBeGreaterThan(0);
+    expect((await call<JobSummary[]>('job.list', {})).find((j) => j.jobId === job.jobId)?.state).toBe('done');
+
+    // The histogram counts whole 10 ms timer intervals; the delay is the excess. Budgets are measured
+    // by benchmarks on an idle machine; here a loose bound only catches a host that does the work itself.
+    const excess = (ns: number) => Math.max(0, ns / 1e6 - 10);
+    console.log(`host event-loop delay while a job ran: p50 ${excess(delay.percentile(50)).toFixed(1)} ms, p99 ${excess(delay.percentile(99)).toFixed(1)} ms, max ${excess(delay.max).toFixed(1)} ms`);
+    expect(excess(delay.percentile(99))).toBeLessThan(250);
+  });
+
+  it('exports the finished result with the source audio', async () => {
+    const out = path.join(base, 'clean.mp4');
+    const { exportId } = await call<{ exportId: string }>('export.start', { jobId: doneJob.jobId, path: out, format: 'h264', crf: 20 });
+    const end = await waitFor(() => events.find((e) => e.event === 'export.finished' && e.payload.exportId === exportId));
+    expect(end.payload).toEqual({ exportId, state: 'done', path: out, message: null });
+    const probe = await probeMedia(out);
+    expect(probe).toMatchObject({ width: 192, height: 108, frameCount: 30, fps: { num: 25, den: 1 } });
+    expect(probe.audio).toHaveLength(1);
+  });
+
+  it('cancels within a second, leaves nothing behind, and runs again afterwards', async () => {
+    const long = makeClip('jobs-long', { width: 320, height: 180, frames: 250, square });
+    const doc = await projectFor(long, 250);
+    const job = await call<JobSummary>('job.start', { doc, mode: 'inpaint' });
+    await waitFor(() => eventsOf(job.jobId, 'job.frame')[0]);
+    const t0 = Date.now();
+    await call('job.cancel', { jobId: job.jobId });
+    const elapsed = Date.now() - t0;
+    expect(elapsed).toBeLessThan(1000);
+    const end = await finished(job.jobId);
+    expect(end.event).toBe('job.failed');
+    expect((end.payload.job as JobSummary).state).toBe('cancelled');
+    expect(existsSync(path.join(services.paths.cache, 'jobs', job.jobId))).toBe(false);
+
+    const again = await call<JobSummary>('job.start', { doc: await projectFor(clip, 30), mode: 'inpaint' });
+    expect((await finished(again.jobId)).event).toBe('job.done');
+  });
+
+  it('reports a failed job in one line, keeps the project intact, and can be retried', async () => {
+    const doc = await projectFor(clip, 30);
+    const saved = (await call<{ path: string }>('project.save', { doc, path: path.join(base, 'shot.cleanplate') })).path;
+    const before = readFileSync(saved, 'utf8');
+    const job = await call<JobSummary>('job.start', { doc: { ...doc, engine: { ...doc.engine, id: 'propainter' } }, mode: 'inpaint' });
+    const end = await finished(job.jobId);
+    expect(end.event).toBe('job.failed');
+    expect(String(end.payload.message)).toMatch(/ProPainter model/);
+    expect(String(end.payload.message)).not.toContain('\n');
+    expect(readFileSync(saved, 'utf8')).toBe(before);
+    expect(existsSync(path.join(services.paths.cache, 'jobs', job.jobId))).toBe(false);
+
+    const retry = await call<JobSummary>('job.start', { doc, mode: 'inpaint' });
+    expect((await finished(retry.jobId)).event).toBe('job.done');
+  });
+
+  it('turns an engine process that dies mid-job into a failed job with one clear line', async () => {
+    const long = makeClip('jobs-long', { width: 320, height: 180, frames: 250, square });
+    const job = await call<JobSummary>('job.start', { doc: await projectFor(long, 250), mode: 'inpaint' });
+    await waitFor(() => eventsOf(job.jobId, 'job.frame')[0]);
+    const engines = childProcesses('node');
+    expect(engines).toHaveLength(1); // one engine process per job, and only while it runs
+    process.kill(engines[0]!, 'SIGKILL');
+    const end = await finished(job.jobId);
+    expect(end.event).toBe('job.failed');
+    expect(end.payload.message).toBe('The engine process stopped unexpectedly (it may have run out of memory); the project is unchanged: retry, or lower the processing size.');
+    expect(existsSync(path.join(services.paths.cache, 'jobs', job.jobId))).toBe(false);
+  });
+
+  it('propagates a roto shape along the flow, one key event per new key', async () => {
+    const doc = await projectFor(clip, 30);
+    const job = await call<JobSummary>('job.propagate', { doc, layerId: 'sq', shapeId: 'p', fromFrame: 0, direction: 'forward', toFrame: 10, keyEvery: 5 });
+    expect(job).toMatchObject({ mode: 'propagate', range: { in: 0, out: 10 } });
+    const end = await finished(job.jobId);
+    expect(end.event).toBe('job.done');
+    const keys = eventsOf(job.jobId, 'job.propagatedKey').map((e) => e.payload as { layerId: string; shapeId: string; frame: number; patch: { vertices: Array<{ x: number }> } });
+    expect(keys.map((k) => k.frame)).toEqual([5, 10]);
+    expect(keys.every((k) => k.layerId === 'sq' && k.shapeId === 'p' && k.patch.vertices.length === 4)).toBe(true);
+    // The square moves right by 3 px a frame: the propagated shape follows it.
+    const shift = keys[1]!.patch.vertices[0]!.x - (squareAt(square, 0).x - 4);
+    expect(shift).toBeGreaterThan(20);
+    expect(shift).toBeLessThan(40);
+    await expect(call('job.propagate', { doc, layerId: 'sq', shapeId: 'p', fromFrame: 10, direction: 'forward', toFrame: 3, keyEvery: 5 })).rejects.toThrow(
+      'Propagating forward from frame 10 needs a target frame after it (got 3).',
+    );
+  });
+});
