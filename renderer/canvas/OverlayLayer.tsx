@@ -14,8 +14,8 @@ export const lastOverlay = { frame: -1, width: 0, height: 0, maskedPixels: 0 };
 /** The overlay's Konva layer, so tests can count what actually reached the screen. */
 export const overlayNode: { layer: Konva.Layer | null } = { layer: null };
 
-export function OverlayLayer(props: { doc: ProjectDoc; frame: number; rasterWidth: number; rasterHeight: number }) {
-  const visible = useEditor((s) => s.session.overlayVisible);
+export function OverlayLayer(props: { doc: ProjectDoc; frame: number; rasterWidth: number; rasterHeight: number; hidden?: boolean }) {
+  const visible = useEditor((s) => s.session.overlayVisible) && !props.hidden;
   const opacity = useEditor((s) => s.session.overlayOpacity);
   const split = useEditor((s) => s.session.split);
   const splitPosition = useEditor((s) => s.session.splitPosition);

@@ -176,7 +176,8 @@ export function Viewer() {
         <Stage ref={stageRef} width={size.width} height={size.height} scaleX={view.zoom} scaleY={view.zoom} x={view.x} y={view.y}>
           <FrameLayer source={source} result={result} width={srcW} height={srcH} smooth={view.zoom < 2} />
           {/* The mask drawn is the one of the picture on screen (they differ only mid-scrub). */}
-          <OverlayLayer doc={doc} frame={source?.index ?? frame} rasterWidth={rasterW} rasterHeight={rasterH} />
+          {/* Over a result the fill would hide what was removed; the outlines stay on the layer above. */}
+          <OverlayLayer doc={doc} frame={source?.index ?? frame} rasterWidth={rasterW} rasterHeight={rasterH} hidden={!!result && showResult && !split} />
           <InteractiveLayer doc={doc} frame={frame} zoom={view.zoom} />
         </Stage>
       )}
