@@ -6,12 +6,14 @@
 import { utilityProcess } from 'electron';
 import type { EngineToHost } from '../engine/protocol';
 import type { EngineConnection, EngineLauncher } from '../services/context';
+import { lowerEnginePriority } from '../services/node-engine';
 
 export function utilityEngineLauncher(engineModule: string): EngineLauncher {
   return (): EngineConnection => {
     const child = utilityProcess.fork(engineModule, [], { serviceName: 'Cleanplate engine', stdio: 'inherit' });
     const exitListeners: Array<(code: number | null) => void> = [];
     let exitCode: number | null | undefined;
+    child.once('spawn', () => lowerEnginePriority(child.pid));
     child.on('exit', (code) => {
       exitCode = code;
       for (const l of exitListeners) l(code);

@@ -4,7 +4,7 @@
  * dispatcher, every file comes from the cache through the shared resolver.
  *
  *   GET  /healthz          liveness, for test runners
- *   GET  /metrics          event-loop delay (p50/p99/max ms since the last read) and memory, to
+ *   GET  /metrics          event-loop delay (p50/p99/max ms since the last read), CPU and memory, to
  *                          check that jobs never stall the host (they run in engine processes)
  *   GET  /media/<ref>      a cache file (Range/206/416)
  *   POST /upload           a dropped file, streamed to <userData>/imports/, answers { path }
@@ -16,7 +16,7 @@ import { createReadStream, createWriteStream, promises as fs } from 'node:fs';
 import http from 'node:http';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { monitorEventLoopDelay } from 'node:perf_hooks';
+import { monitorEventLoopDelay, performance } from 'node:perf_hooks';
 import path from 'node:path';
 import { Transform } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
@@ -166,14 +166,21 @@ function metricsReader() {
   const resolutionMs = 10;
   const delay = monitorEventLoopDelay({ resolution: resolutionMs });
   delay.enable();
+  let cpu = process.cpuUsage();
+  let since = performance.now();
   const read = () => {
     // The histogram records the whole interval between timer ticks; the delay is what exceeds it.
     const ms = (ns: number) => Math.max(0, Math.round((ns / 1e6 - resolutionMs) * 100) / 100);
+    const usage = process.cpuUsage(cpu);
     const body = {
       eventLoopDelayMs: { p50: ms(delay.percentile(50)), p99: ms(delay.percentile(99)), max: ms(delay.max), samples: delay.count },
       rssMb: Math.round(process.memoryUsage().rss / (1 << 20)),
+      // CPU this process used over the window: tells its own work apart from waiting for a busy machine.
+      cpuPercent: Math.round(((usage.user + usage.system) / 1e3 / Math.max(1, performance.now() - since)) * 1000) / 10,
     };
     delay.reset();
+    cpu = process.cpuUsage();
+    since = performance.now();
     return body;
   };
   return { read, stop: () => delay.disable() };

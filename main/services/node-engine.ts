@@ -5,14 +5,29 @@
  */
 import { fork } from 'node:child_process';
 import { existsSync } from 'node:fs';
+import os from 'node:os';
 import { UserError } from '../../common/errors';
 import type { EngineToHost } from '../engine/protocol';
 import type { EngineConnection, EngineLauncher } from './context';
+
+/**
+ * Engines are batch work: below-normal priority keeps the host (UI, IPC) scheduled first when the
+ * machine is saturated, at no cost to the engine when it is not. Best effort (may be refused).
+ */
+export function lowerEnginePriority(pid: number | undefined): void {
+  if (pid === undefined) return;
+  try {
+    os.setPriority(pid, os.constants.priority.PRIORITY_BELOW_NORMAL);
+  } catch {
+    /* not permitted here: run at normal priority */
+  }
+}
 
 export function nodeEngineLauncher(engineModule: string): EngineLauncher {
   return (): EngineConnection => {
     if (!existsSync(engineModule)) throw new UserError('not-found', `The engine (${engineModule}) is not built; run "npm run build" and retry.`);
     const child = fork(engineModule, [], { stdio: ['ignore', 'inherit', 'inherit', 'ipc'], serialization: 'json' });
+    lowerEnginePriority(child.pid);
     const exitListeners: Array<(code: number | null) => void> = [];
     let exited = false;
     const onExit = (code: number | null) => {

@@ -121,7 +121,9 @@ describe('jobs through the web host', () => {
     delay.enable();
     const job = await call<JobSummary>('job.start', { doc, mode: 'inpaint' });
     await waitFor(() => eventsOf(job.jobId, 'job.started')[0]);
-    expect(childProcesses('node')).toHaveLength(1); // the job runs in its own engine process, not here
+    const engines = childProcesses('node');
+    expect(engines).toHaveLength(1); // the job runs in its own engine process, not here
+    expect(os.getPriority(engines[0]!)).toBe(os.constants.priority.PRIORITY_BELOW_NORMAL); // and yields to the host
     expect(job).toMatchObject({ mode: 'inpaint', engine: 'classic', range: { in: 0, out: 29 }, totalFrames: 30, previewPrefix: `jobs/${job.jobId}/preview/` });
     const end = await finished(job.jobId);
     delay.disable();
