@@ -12,37 +12,14 @@
 import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { performance } from 'node:perf_hooks';
-import { dilateCross } from '../../common/mask/morphology';
 import { loadOpenCv } from '../../main/engine/cv';
 import { createClassicEngine, type ClassicTuning } from '../../main/engine/engines/classic';
 import { SpatialFiller } from '../../main/engine/engines/classic/fill';
 import type { EngineContext, ProcFrame } from '../../main/engine/types';
 import { decodeFrames } from '../../main/media';
 import { bmxFrames, repoRoot, runFfmpeg } from '../helpers/media';
+import { EVAL_DILATION as DILATION, EVAL_HEIGHT as H, EVAL_WIDTH as W, syntheticMask } from './masks';
 import { psnr, ssim } from './metrics';
-
-const W = 432;
-const H = 240;
-const DILATION = 4;
-
-/** Three shapes on fixed paths: an ellipse gliding right, a box gliding left, a disc circling. */
-export function syntheticMask(k: number, frames: number): Uint8Array {
-  const m = new Uint8Array(W * H);
-  const t = k / Math.max(1, frames - 1);
-  const ellipse = { cx: 60 + 300 * t, cy: 80 + 25 * Math.sin(t * 2 * Math.PI), rx: 34, ry: 24 };
-  const box = { x: 340 - 260 * t, y: 150, w: 40, h: 54 };
-  const disc = { cx: 230 + 50 * Math.cos(t * 4 * Math.PI), cy: 120 + 40 * Math.sin(t * 4 * Math.PI), r: 18 };
-  for (let y = 0; y < H; y++)
-    for (let x = 0; x < W; x++) {
-      const ex = (x + 0.5 - ellipse.cx) / ellipse.rx;
-      const ey = (y + 0.5 - ellipse.cy) / ellipse.ry;
-      const inEllipse = ex * ex + ey * ey <= 1;
-      const inBox = x >= box.x && x < box.x + box.w && y >= box.y && y < box.y + box.h;
-      const inDisc = (x + 0.5 - disc.cx) ** 2 + (y + 0.5 - disc.cy) ** 2 <= disc.r ** 2;
-      if (inEllipse || inBox || inDisc) m[y * W + x] = 1;
-    }
-  return dilateCross(m, W, H, DILATION);
-}
 
 interface Variant {
   name: string;
@@ -95,7 +72,7 @@ const variants: Variant[] = [
   classicVariant('classic', 'default settings: half-size flow, propagation, carry + Telea, smoothing 0.5'),
   classicVariant('classic, full-size flow', 'Farneback at processing size instead of half size', { flow: { downscale: 1 } }),
   classicVariant('classic, no prefill', 'flow estimated with the object area left as it is', { flow: { prefill: false } }),
-  classicVariant('classic, no carry', 'Telea alone for what propagation cannot reach', { noCarry: true }),
+  classicVariant('classic, no carry', 'Telea alone for what propagation cannot reach', { carry: 0 }),
   classicVariant('classic, no smoothing', 'temporal smoothing off', {}, 0),
 ];
 

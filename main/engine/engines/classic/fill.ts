@@ -1,8 +1,9 @@
 /**
  * What the classic engine does after image propagation, for the pixels no frame in the window saw:
- * carry the previous frame's fill along the flow (so a never-seen area is invented once and then
- * moves with the scene instead of being re-invented every frame), inpaint the rest spatially with
- * OpenCV's Telea method, and smooth the filled region over time.
+ * inpaint them spatially with OpenCV's Telea method, blend that with the previous frame's fill carried
+ * along the flow (a never-seen area then moves with the scene and changes slowly instead of being
+ * re-invented every frame, yet follows changes of light within a few frames), and smooth the filled
+ * region over time.
  *
  * Frames are RGB24 interleaved at processing size; flows are planar [2, H, W] (flow/index.ts).
  */
@@ -59,16 +60,18 @@ export class SpatialFiller {
 }
 
 /**
- * Fills missing pixels of `rgb` from `previous` (the previous frame, already complete) where the flow
- * to it (`toPrevious`, this -> previous) agrees with the flow back (`fromPrevious`, previous -> this),
- * nearest-sampled like image propagation. Clears `missing` where filled; returns how many.
+ * Blends the pixels of `rgb` flagged in `invented` with `previous` (the previous frame, complete)
+ * sampled where the flow to it (`toPrevious`, this -> previous) points, nearest-sampled like image
+ * propagation, wherever the flow back (`fromPrevious`, previous -> this) agrees: result =
+ * `carry` * previous + (1 - carry) * current. A carry of 0.75 follows a change in about 4 frames.
+ * Returns how many pixels were blended.
  */
-export function carryFromPrevious(rgb: Uint8Array, missing: Uint8Array, previous: Uint8Array, toPrevious: Float32Array, fromPrevious: Float32Array, width: number, height: number): number {
+export function carryFromPrevious(rgb: Uint8Array, invented: Uint8Array, previous: Uint8Array, toPrevious: Float32Array, fromPrevious: Float32Array, carry: number, width: number, height: number): number {
   const n = width * height;
   const backY = fromPrevious.subarray(n);
-  let filled = 0;
+  let blended = 0;
   for (let p = 0; p < n; p++) {
-    if (missing[p] === 0) continue;
+    if (invented[p] === 0) continue;
     const x = p % width;
     const y = (p - x) / width;
     const fx = toPrevious[p]!;
@@ -80,13 +83,10 @@ export function carryFromPrevious(rgb: Uint8Array, missing: Uint8Array, previous
     if (ix < 0 || ix >= width || iy < 0 || iy >= height) continue;
     if (!flowConsistent(fx, fy, bilinearZero(fromPrevious, width, height, sx, sy), bilinearZero(backY, width, height, sx, sy))) continue;
     const q = 3 * (iy * width + ix);
-    rgb[3 * p] = previous[q]!;
-    rgb[3 * p + 1] = previous[q + 1]!;
-    rgb[3 * p + 2] = previous[q + 2]!;
-    missing[p] = 0;
-    filled++;
+    for (let c = 0; c < 3; c++) rgb[3 * p + c] = Math.round(carry * previous[q + c]! + (1 - carry) * rgb[3 * p + c]!);
+    blended++;
   }
-  return filled;
+  return blended;
 }
 
 export interface TemporalNeighbour {

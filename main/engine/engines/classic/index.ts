@@ -1,7 +1,7 @@
 /**
  * The classic engine: no model files. Per temporal chunk (chunks.ts): Farneback flow between
  * neighbours, completed inside the hole (flow/), ProPainter's image propagation (propagation/), then
- * for what no frame saw a carry of the previous frame's fill plus Telea inpainting, and a temporal
+ * for what no frame saw Telea inpainting blended with the previous frame's fill, and a temporal
  * smoothing of the hole (fill.ts). Chunks overlap and are cross-faded, so there is no jump at seams.
  *
  * Streaming: frames are pulled only as far as the current chunk's window needs; flows are computed
@@ -19,8 +19,8 @@ import { carryFromPrevious, smoothTemporally, SpatialFiller, type TemporalNeighb
 export interface ClassicTuning {
   flow?: CompletedFlowOptions;
   chunks?: Partial<ChunkPlanOptions>;
-  /** Skip the carry of the previous frame's fill (for measuring what it brings). */
-  noCarry?: boolean;
+  /** Share of the previous frame's fill kept in invented pixels (0 = Telea alone). Default 0.75. */
+  carry?: number;
 }
 
 interface Held {
@@ -123,14 +123,15 @@ class ClassicEngine implements InpaintEngine {
     await breathe();
     signal.throwIfAborted();
 
-    // What propagation could not reach: carried from the previous frame's fill, else Telea.
+    // What propagation could not reach: Telea, blended with the previous frame's fill.
+    const carry = this.tuning.carry ?? 0.75;
     const complete = new Map<number, Uint8Array>();
     for (let f = outStart; f < outEnd; f++) {
       const rgb = frames[f - start]!;
       const missing = masks[f - start]!;
       const previous = complete.get(f - 1);
-      if (previous && !this.tuning.noCarry) carryFromPrevious(rgb, missing, previous, at(f - 1).backward!, at(f - 1).forward!, width, height);
       filler.fill(rgb, missing);
+      if (previous && carry > 0) carryFromPrevious(rgb, missing, previous, at(f - 1).backward!, at(f - 1).forward!, carry, width, height);
       complete.set(f, rgb);
       if ((f - outStart) % 8 === 7) {
         await breathe();
