@@ -5,6 +5,7 @@
  * used) are delivered at the start of the run, when the job's context exists.
  */
 import { listSupportedBackends } from 'onnxruntime-node';
+import { UserError } from '../../../../common/errors';
 import type { EngineContext, EngineOptions, FilledFrame, InpaintEngine, ProcFrame } from '../../types';
 import { ProPainterOrchestrator, type BufferSizes } from './orchestrator';
 import { cudaProviderInstalled, onnxruntimeBindingDir, type ProviderEnvironment } from './providers';
@@ -38,6 +39,9 @@ export async function createProPainterEngine(options: EngineOptions, deps: ProPa
     device: models.provider,
     async *run(frames: AsyncIterable<ProcFrame>, ctx: EngineContext): AsyncIterable<FilledFrame> {
       for (const m of pending.splice(0)) ctx.notice(m);
+      const fixed = models.fixedSize();
+      if (fixed && (fixed.width !== ctx.width || fixed.height !== ctx.height))
+        throw new UserError('bad-input', `these ProPainter models were converted for ${fixed.width}x${fixed.height} only; set the processing size to ${fixed.width}x${fixed.height}, or convert them again with dynamic sizes`);
       const orchestrator = new ProPainterOrchestrator(
         (graph, feeds) => {
           ctx.signal.throwIfAborted();

@@ -89,6 +89,17 @@ export class ModelSet {
     private readonly sessions: Record<GraphName, GraphSession>,
   ) {}
 
+  /**
+   * The processing size the files were exported for, when the converter had to fix it (the
+   * contract wants dynamic sizes); null when H and W are dynamic. Read from raft's image1 [N,3,H,W].
+   */
+  fixedSize(): { width: number; height: number } | null {
+    const dims = this.sessions.raft.inputMetadata?.find((m) => m.name === 'image1');
+    if (!dims || !dims.isTensor) return null;
+    const [, , h, w] = dims.shape;
+    return typeof h === 'number' && typeof w === 'number' ? { width: w, height: h } : null;
+  }
+
   async run(graph: GraphName, feeds: Feeds): Promise<Fetches> {
     return this.sessions[graph].run(feeds);
   }
