@@ -1,11 +1,11 @@
 // The editor end to end, in Chromium through the web host: open the sample, paint, draw a keyed
 // polygon and check the in-between frame's mask, undo/redo, save, reload and compare, run the classic
 // engine and watch results stream in. Screenshots go to test-results/editor/.
-import { mkdirSync, readFileSync, rmSync } from 'node:fs';
+import { mkdirSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import path from 'node:path';
 import { expect, test } from '@playwright/test';
 import type { Page } from '@playwright/test';
-import { makeClip } from '../../helpers/media';
+import { bmxFrames, bmxMasks, makeClip } from '../../helpers/media';
 
 const shots = path.resolve('test-results/editor');
 mkdirSync(shots, { recursive: true });
@@ -22,6 +22,11 @@ interface Hooks {
 }
 
 type W = { __cleanplate: Hooks };
+
+async function pathDialog(page: Page, value: string) {
+  await page.getByTestId('path-dialog-input').fill(value);
+  await page.getByTestId('path-dialog-ok').click();
+}
 
 /** The editor's test hooks (window.__cleanplate), one page.evaluate each (the page's CSP forbids eval). */
 function hooks(page: Page) {
@@ -285,4 +290,70 @@ test('a video dropped onto the window opens as a new project', async ({ page }) 
   await expect(page.getByTestId('viewer')).toHaveAttribute('data-displayed-frame', '0');
   await expect(page.locator('.tl-thumbs img').first()).toBeVisible();
   await page.screenshot({ path: path.join(shots, 'dropped-video.png') });
+});
+
+test('propagates a shape along the motion with a key every N frames, as one undo step', async ({ page }) => {
+  test.setTimeout(120_000);
+  await openSample(page);
+  const h = hooks(page);
+  // A square around the ball on frame 0, followed to frame 20 with a key every 10 frames.
+  await page.getByTestId('layer-visible').first().click();
+  await page.getByTestId('add-shape-layer').click();
+  await page.getByTestId('tool-polygon').click();
+  for (const [x, y] of [
+    [56, 228],
+    [124, 228],
+    [124, 296],
+    [56, 296],
+    [57, 229],
+  ] as const)
+    await clickAt(page, x, y);
+  const layerId = (await h.doc())!.layers.at(-1)!.id;
+  await press(page, 'ArrowRight', 20);
+  await press(page, 'o');
+  await press(page, 'Home');
+  const keyEvery = page.locator('[data-testid="layer-properties"] input[type="number"]').last();
+  await keyEvery.fill('10');
+  await keyEvery.press('Enter');
+  const undoBefore = (await h.history()).undo;
+  await page.getByRole('button', { name: 'Forward ▶' }).click();
+  await expect(page.getByTestId('propagate-progress')).toContainText('done', { timeout: 90_000 });
+  const keys = (await h.doc())!.layers.find((l) => l.id === layerId)!.shapes![0]!.keys.map((k) => k.frame);
+  expect(keys).toEqual([0, 10, 20]);
+  expect((await h.history()).undo).toBe(undoBefore + 1);
+  // The keys follow the image motion: the square has moved (the engine's accuracy is tested there).
+  const shape = (await h.doc())!.layers.find((l) => l.id === layerId)!.shapes![0]! as unknown as { keys: { vertices: { x: number; y: number }[] }[] };
+  const moved = Math.hypot(shape.keys[2]!.vertices[0]!.x - 56, shape.keys[2]!.vertices[0]!.y - 228);
+  expect(moved).toBeGreaterThan(5);
+  await page.screenshot({ path: path.join(shots, 'propagated.png') });
+  await press(page, 'Control+z');
+  expect((await h.doc())!.layers.find((l) => l.id === layerId)!.shapes![0]!.keys.map((k) => k.frame)).toEqual([0]);
+});
+
+test('imports a PNG mask sequence as a bitmap layer and exports the combined mask sequence', async ({ page }) => {
+  test.setTimeout(120_000);
+  await page.goto('/');
+  await expect(page.getByTestId('app-root')).toHaveAttribute('data-ready', 'true');
+  const h = hooks(page);
+  await page.getByTestId('open-video').click();
+  await pathDialog(page, bmxFrames);
+  await expect.poll(async () => (await h.doc())?.source.frameCount).toBe(80);
+  await expect(page.getByTestId('viewer')).toHaveAttribute('data-displayed-frame', '0');
+  await press(page, 'Control+Shift+I');
+  await pathDialog(page, bmxMasks);
+  await expect(page.getByTestId('layer-row')).toHaveCount(1);
+  expect((await h.doc())!.layers[0]!.kind).toBe('bitmap');
+  // The imported frame reaches the overlay once its PNG is loaded; then overlay and rasterizer agree.
+  await expect.poll(() => h.maskPixels(0, 432, 240)).toBeGreaterThan(500);
+  await expect.poll(async () => (await h.overlay()).maskedPixels).toBeGreaterThan(500);
+  const overlay = await h.overlay();
+  expect(overlay.maskedPixels).toBe(await h.maskPixels(0, overlay.width, overlay.height));
+  await page.screenshot({ path: path.join(shots, 'imported-masks.png') });
+
+  const out = path.resolve('test-results/editor/exported-masks');
+  rmSync(out, { recursive: true, force: true });
+  await page.getByRole('button', { name: 'Export masks…' }).click();
+  await pathDialog(page, out);
+  await expect(page.getByTestId('info-message').filter({ hasText: 'Wrote 80 mask frames' })).toBeVisible({ timeout: 60_000 });
+  expect(readdirSync(out).filter((f) => f.endsWith('.png'))).toHaveLength(80);
 });
