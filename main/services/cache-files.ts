@@ -84,6 +84,12 @@ export function parseRange(header: string | null | undefined, size: number): { s
 }
 
 const baseHeaders = { 'X-Content-Type-Options': 'nosniff', 'Cache-Control': 'no-cache' };
+/**
+ * Cached images never change under their ref (frames and thumbnails live under a media id that hashes
+ * the source's path, size and mtime; previews under a job id; imported masks under a content hash),
+ * so the renderer may keep them: scrubbing back over frames costs no request at all.
+ */
+const immutable = 'private, max-age=31536000, immutable';
 
 export async function answerCacheRequest(root: string, encodedRef: string, method: string, rangeHeader: string | null | undefined): Promise<CacheAnswer> {
   if (method !== 'GET' && method !== 'HEAD') return { status: 405, headers: { ...baseHeaders, Allow: 'GET, HEAD' }, message: 'Method not allowed' };
@@ -91,7 +97,7 @@ export async function answerCacheRequest(root: string, encodedRef: string, metho
   if (!file) return { status: 404, headers: baseHeaders, message: 'Not found' };
   const size = (await fs.stat(file)).size;
   const type = contentTypes[path.extname(file).toLowerCase()]!;
-  const headers = { ...baseHeaders, 'Content-Type': type, 'Accept-Ranges': 'bytes' };
+  const headers = { ...baseHeaders, 'Content-Type': type, 'Accept-Ranges': 'bytes', ...(type.startsWith('image/') ? { 'Cache-Control': immutable } : {}) };
   const range = parseRange(rangeHeader, size);
   if (range === 'unsatisfiable') return { status: 416, headers: { ...headers, 'Content-Range': `bytes */${size}` }, message: 'Range not satisfiable' };
   if (!range) return { status: 200, file, start: 0, end: size - 1, headers: { ...headers, 'Content-Length': String(size) } };

@@ -70,7 +70,7 @@ describe('answerCacheRequest', () => {
 
   it('answers a whole file with 200 and its type', async () => {
     const a = await answerCacheRequest(cache, 'frames/abc123/000001.jpg', 'GET', undefined);
-    expect(a).toMatchObject({ status: 200, file, start: 0, end: 999, headers: { 'Content-Type': 'image/jpeg', 'Content-Length': '1000', 'Accept-Ranges': 'bytes' } });
+    expect(a).toMatchObject({ status: 200, file, start: 0, end: 999, headers: { 'Content-Type': 'image/jpeg', 'Content-Length': '1000', 'Accept-Ranges': 'bytes', 'Cache-Control': 'private, max-age=31536000, immutable' } });
   });
 
   it('answers a range with 206 and exactly those bytes', async () => {
