@@ -61,8 +61,9 @@ export class Playback {
     const target = this.anchor.frame + ((this.now() - this.anchor.time) / 1000) * fps * rate;
     const last = doc.source.frameCount - 1;
     const frame = Math.floor(target + 1e-6);
-    if (frame >= last || frame <= 0) {
-      this.ops.setFrame(frame >= last ? last : 0);
+    // Stop at the end the playhead is travelling towards.
+    if ((rate > 0 && frame >= last) || (rate < 0 && frame <= 0)) {
+      this.ops.setFrame(rate > 0 ? last : 0);
       this.ops.setSession({ rate: 0 });
       return;
     }

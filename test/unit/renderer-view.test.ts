@@ -73,7 +73,10 @@ describe('playback', () => {
     const c = clock();
     const p = new Playback(ops, c.now, c.request, c.cancel);
     p.toggle();
-    c.advance(1000);
+    c.advance(10); // the first animation frame comes before frame 1 is due
+    expect(ops.session().rate).toBe(1);
+    expect(ops.session().frame).toBe(0);
+    c.advance(990);
     expect(ops.session().frame).toBe(25);
     c.advance(1000);
     expect(ops.session().frame).toBe(50);

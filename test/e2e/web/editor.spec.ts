@@ -112,6 +112,24 @@ test('opens the sample with its first frame, keyed roto shape and timeline', asy
   await press(page, 'Home');
   await expect(page.getByTestId('frame-number')).toHaveText('0');
 
+  // Space plays and pauses; L shuttles forward.
+  await press(page, ' ');
+  await expect.poll(() => h.frame()).toBeGreaterThan(5);
+  await press(page, ' ');
+  const stopped = await h.frame();
+  await page.waitForTimeout(300);
+  expect(await h.frame()).toBe(stopped);
+  await press(page, 'Home');
+
+  // Models: the licence is shown before any download; cancelling downloads nothing.
+  await page.getByTestId('download-models').click();
+  await expect(page.getByTestId('license-dialog')).toContainText('non-commercial');
+  await page.getByTestId('license-dialog').getByRole('button', { name: 'Cancel' }).click();
+  await expect(page.getByTestId('license-dialog')).toBeHidden();
+  await page.getByTestId('import-models').click();
+  await pathDialog(page, '/nonexistent/models');
+  await expect(page.getByTestId('error-message')).toBeVisible();
+
   await press(page, '?');
   await expect(page.getByTestId('help-overlay')).toBeVisible();
   await page.screenshot({ path: path.join(shots, 'help.png') });
@@ -265,7 +283,14 @@ test('runs the classic engine and shows results as they stream in', async ({ pag
   await page.screenshot({ path: path.join(shots, 'result-frame50.png') });
   await page.getByTestId('split-view').click();
   await page.screenshot({ path: path.join(shots, 'split-frame50.png') });
-  await expect(page.getByTestId('export-video')).toBeEnabled();
+
+  // Export the result at the source's quality.
+  const out = path.resolve('test-results/editor/sample-clean.mp4');
+  rmSync(out, { force: true });
+  await page.getByTestId('export-video').click();
+  await pathDialog(page, out);
+  await expect(page.getByTestId('export-progress')).toHaveAttribute('data-state', 'done', { timeout: 60_000 });
+  expect(readFileSync(out).length).toBeGreaterThan(10_000);
 });
 
 test('a video dropped onto the window opens as a new project', async ({ page }) => {
