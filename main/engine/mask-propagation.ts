@@ -81,7 +81,7 @@ export async function propagateMask(spec: PropagateSpec, hooks: MaskPropagationH
   }
 
   const probe = await probeMedia(doc.source.path, { signal });
-  const proc = processingSize(probe);
+  const proc = processingSize(probe, trackingSize(probe));
   const sx = proc.width / doc.source.width;
   const sy = proc.height / doc.source.height;
   const step = to > from ? 1 : -1;
@@ -89,7 +89,9 @@ export async function propagateMask(spec: PropagateSpec, hooks: MaskPropagationH
   const schedule = keySchedule(from, to, keyEvery);
 
   const cv = await loadOpenCv();
-  const flow = new FarnebackFlow(cv, proc.width, proc.height);
+  // Full-size flow: half-size flow lets points on a flat object drift (measured in
+  // test/integration/engine-mask-propagation.test.ts: 6 px instead of 1.4 px after 51 px of motion).
+  const flow = new FarnebackFlow(cv, proc.width, proc.height, { downscale: 1 });
   const images = new Map<number, FlowImage>();
   const lo = Math.min(from, to);
   const hi = Math.max(from, to);
@@ -131,6 +133,12 @@ export async function propagateMask(spec: PropagateSpec, hooks: MaskPropagationH
     await frames.return?.(undefined);
   }
   return { frames: keys, seconds: (performance.now() - startedAt) / 1000, peakRssMb: Math.round(process.memoryUsage.rss() / (1 << 20)), engine: 'classic', device: 'cpu (wasm)', output: '' };
+}
+
+/** Points are tracked on frames scaled to fit 640x360 (full-size flow there costs ~80 ms a pair). */
+function trackingSize(source: { width: number; height: number }): { width: number; height: number } {
+  const scale = Math.min(1, 640 / Math.max(source.width, source.height), 360 / Math.min(source.width, source.height));
+  return { width: source.width * scale, height: source.height * scale };
 }
 
 /**
