@@ -89,9 +89,11 @@ export async function propagateMask(spec: PropagateSpec, hooks: MaskPropagationH
   const schedule = keySchedule(from, to, keyEvery);
 
   const cv = await loadOpenCv();
-  // Full-size flow: half-size flow lets points on a flat object drift (measured in
-  // test/integration/engine-mask-propagation.test.ts: 6 px instead of 1.4 px after 51 px of motion).
-  const flow = new FarnebackFlow(cv, proc.width, proc.height, { downscale: 1 });
+  // Full-size flow with a wide window. Measured on a flat square in
+  // test/integration/engine-mask-propagation.test.ts: half-size flow let corners drift 6 px over
+  // 51 px of motion (full size: 1.7 px), and the default 15 px window left points 8 px inside the
+  // flat square behind by 10 px after 19 px (25 px window: 0.4 px).
+  const flow = new FarnebackFlow(cv, proc.width, proc.height, { downscale: 1, winsize: 25 });
   const images = new Map<number, FlowImage>();
   const lo = Math.min(from, to);
   const hi = Math.max(from, to);

@@ -59,7 +59,7 @@ describe('mask propagation', () => {
       const err = Math.max(...got.map((v, i) => Math.hypot(v.x - want[i]!.x, v.y - want[i]!.y)));
       const travelled = Math.hypot(3 * frame, frame);
       console.log(`forward key ${frame}: worst vertex ${err.toFixed(2)} px from the square's corner (moved ${travelled.toFixed(0)} px)`);
-      // Measured 0.5, 1.4 and 2.5 px after 25, 51 and 76 px on this flat square.
+      // Measured 0.5, 1.7 and 3.1 px after 25, 51 and 76 px on this flat square.
       expect(err).toBeLessThan(1 + 0.04 * travelled);
     }
 
@@ -82,9 +82,9 @@ describe('mask propagation', () => {
     expect(at10).toHaveLength(1);
     expect(at10[0]).toMatchObject({ id: 'b1~10', frame: 10, hold: 6, radius: 6 });
     const moved = squareAt(square, 10);
-    // Inside a flat square the flow is weakest (measured 1.8 px behind after 19 px of motion).
-    expect(Math.hypot(at10[0]!.points[0]! - (moved.x + 8), at10[0]!.points[1]! - (moved.y + 14))).toBeLessThan(3);
-    expect(Math.hypot(at10[0]!.points[2]! - (moved.x + 20), at10[0]!.points[3]! - (moved.y + 14))).toBeLessThan(3);
+    // Inside a flat square the flow is weakest (measured within 0.4 px after 19 px of motion).
+    expect(Math.hypot(at10[0]!.points[0]! - (moved.x + 8), at10[0]!.points[1]! - (moved.y + 14))).toBeLessThan(1.5);
+    expect(Math.hypot(at10[0]!.points[2]! - (moved.x + 20), at10[0]!.points[3]! - (moved.y + 14))).toBeLessThan(1.5);
   });
 
   it('refuses a shape layer without a selected shape, in one line', async () => {
