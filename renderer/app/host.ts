@@ -11,6 +11,7 @@ import { ops } from '../state/store';
 import { editorStore } from '../state/store';
 import { acceptLicense, askPath, confirmDialog } from './dialogs';
 import { media } from './media';
+import { projectLoads } from './testHooks';
 
 export function showError(err: unknown): void {
   if (err instanceof ContractError) ops.message('error', err.message);
@@ -51,6 +52,7 @@ function stem(path: string): string {
 export function showProject(opened: OpenedProject): void {
   media.open(opened.media);
   ops.loadProject(opened.doc, opened.media, opened.path);
+  projectLoads.count++;
   if (opened.notice) ops.message('info', opened.notice);
   const thumbs = Math.min(opened.media.probe.frameCount, 240);
   void guard(() => api.media.thumbnails({ mediaId: opened.media.mediaId, count: thumbs }));

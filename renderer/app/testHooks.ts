@@ -8,7 +8,12 @@ import { lastOverlay, overlayNode } from '../canvas/OverlayLayer';
 import { editorStore, ops } from '../state/store';
 import { media } from './media';
 
+/** Counts projects shown, so a test can wait for the one it opened rather than the one before. */
+export const projectLoads = { count: 0 };
+
 export interface TestHooks {
+  /** How many projects have been shown since the page loaded. */
+  loads(): number;
   doc(): unknown;
   session(): unknown;
   history(): { undo: number; redo: number; labels: string[] };
@@ -30,6 +35,7 @@ export interface TestHooks {
 
 export function installTestHooks(): void {
   const hooks: TestHooks = {
+    loads: () => projectLoads.count,
     doc: () => ops.doc(),
     session: () => ops.session(),
     history: () => {

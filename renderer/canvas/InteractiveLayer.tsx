@@ -156,6 +156,8 @@ function ShapeTransformer({ layer, frame }: { layer: ShapeLayer; frame: number }
         ignoreStroke
         flipEnabled={false}
         anchorSize={8}
+        // Anchors sit outside the outline's box so the shape's own extreme points stay pickable.
+        padding={14}
         borderStroke="#4d8dff"
         anchorStroke="#4d8dff"
         anchorFill="#16171a"

@@ -11,6 +11,7 @@ const shots = path.resolve('test-results/editor');
 mkdirSync(shots, { recursive: true });
 
 interface Hooks {
+  loads(): number;
   doc(): { layers: { id: string; kind: string; name: string; visible: boolean; shapes?: { keys: { frame: number }[] }[]; strokes?: unknown[] }[]; source: { width: number; height: number; frameCount: number }; range: { in: number; out: number } } | null;
   session(): { frame: number; view: { x: number; y: number; zoom: number }; tool: string };
   history(): { undo: number; redo: number; labels: string[] };
@@ -46,9 +47,12 @@ function hooks(page: Page) {
 async function openSample(page: Page) {
   await page.goto('/');
   await expect(page.getByTestId('app-root')).toHaveAttribute('data-ready', 'true');
+  // Wait for the sample this test opens, not the project the page started with.
+  const loads = await page.evaluate(() => (window as unknown as W).__cleanplate.loads());
   await page.getByTestId('open-sample').click();
   const confirm = page.getByTestId('confirm-ok');
   if (await confirm.isVisible().catch(() => false)) await confirm.click();
+  await expect.poll(() => page.evaluate(() => (window as unknown as W).__cleanplate.loads())).toBeGreaterThan(loads);
   await expect(page.getByTestId('viewer')).toHaveAttribute('data-displayed-frame', '0');
   await expect(page.getByTestId('frame-number')).toHaveText('0');
 }
@@ -109,6 +113,19 @@ test('opens the sample with its first frame, keyed roto shape and timeline', asy
   await press(page, 'o');
   expect((await h.doc())!.range).toEqual({ in: 13, out: doc.source.frameCount - 10 });
   await expect(page.getByTestId('in-point')).toHaveAttribute('data-frame-index', '13');
+
+  // Clicking the ruler jumps to the frame under the pointer; the in point drags.
+  const ruler = (await page.locator('.tl-ruler').boundingBox())!;
+  const ppf = Number(await page.getByTestId('timeline').getAttribute('data-px-per-frame'));
+  await page.mouse.click(ruler.x + 42.5 * ppf, ruler.y + 12);
+  await expect(page.getByTestId('frame-number')).toHaveText('42');
+  await expect(page.getByTestId('viewer')).toHaveAttribute('data-displayed-frame', '42');
+  const inBox = (await page.getByTestId('in-point').boundingBox())!;
+  await page.mouse.move(inBox.x + 3, inBox.y + 10);
+  await page.mouse.down();
+  await page.mouse.move(inBox.x + 3 + 7 * ppf, inBox.y + 10, { steps: 5 });
+  await page.mouse.up();
+  await expect(page.getByTestId('in-point')).toHaveAttribute('data-frame-index', '20');
   await press(page, 'Home');
   await expect(page.getByTestId('frame-number')).toHaveText('0');
 
@@ -381,4 +398,55 @@ test('imports a PNG mask sequence as a bitmap layer and exports the combined mas
   await pathDialog(page, out);
   await expect(page.getByTestId('info-message').filter({ hasText: 'Wrote 80 mask frames' })).toBeVisible({ timeout: 60_000 });
   expect(readdirSync(out).filter((f) => f.endsWith('.png'))).toHaveLength(80);
+});
+
+test('edits a roto shape: drag a point (auto-key), scale with the transformer, each one undo step', async ({ page }) => {
+  await openSample(page);
+  const h = hooks(page);
+  const xs = async (frame: number) => {
+    const shape = (await h.doc())!.layers[0]!.shapes![0]! as unknown as { keys: { frame: number; vertices: { x: number; y: number }[] }[] };
+    return shape.keys.find((k) => k.frame === frame)?.vertices.map((v) => Math.round(v.x)) ?? null;
+  };
+  await press(page, 'ArrowRight', 5); // between the keys at 0 and 33: editing here adds a key
+  await page.getByTestId('tool-select').click();
+  const centre = { x: 90 + 4.4 * 5, y: 262 - 0.9 * 5 };
+  await clickAt(page, centre.x, centre.y);
+  const right = centre.x + 34;
+  await drag(page, [
+    [right, centre.y],
+    [right + 20, centre.y],
+  ]);
+  expect((await xs(5))![1]).toBe(Math.round(right + 20));
+  await expect(page.locator('[data-testid="keyframe-marker"]')).toHaveCount(5);
+  const undo = (await h.history()).undo;
+
+  // Select the body, then drag the transformer's right-middle anchor (14 screen px outside the box).
+  await clickAt(page, centre.x, centre.y);
+  const view = await page.evaluate(() => (window as unknown as W).__cleanplate.session().view);
+  const anchor = await toPage(page, right + 20, centre.y);
+  await page.mouse.move(anchor.x + 14, anchor.y);
+  await page.mouse.down();
+  await page.mouse.move(anchor.x + 14 + 30 * view.zoom, anchor.y, { steps: 6 });
+  await page.mouse.up();
+  const after = (await xs(5))!;
+  expect(after[1]).toBeGreaterThan(Math.round(right + 20 + 20));
+  expect(after[3]).toBe(Math.round(centre.x - 34)); // the left edge stays where it was
+  expect((await h.history()).undo).toBe(undo + 1);
+  expect((await h.history()).labels.at(-1)).toBe('Transform shape');
+  await page.screenshot({ path: path.join(shots, 'transformed.png') });
+  await press(page, 'Control+z');
+  expect((await xs(5))![1]).toBe(Math.round(right + 20));
+
+  // Drag the new key's marker from frame 5 to frame 8 on the timeline: one retime step.
+  const marker = page.locator('[data-testid="keyframe-marker"][data-frame="5"]');
+  const box = (await marker.boundingBox())!;
+  const ppf = Number(await page.getByTestId('timeline').getAttribute('data-px-per-frame'));
+  await page.mouse.move(box.x + box.width / 2, box.y + box.height / 2);
+  await page.mouse.down();
+  await page.mouse.move(box.x + box.width / 2 + 3 * ppf, box.y + box.height / 2, { steps: 6 });
+  await page.mouse.up();
+  expect(await xs(5)).toBeNull();
+  expect((await xs(8))![1]).toBe(Math.round(right + 20));
+  await expect(page.getByTestId('frame-number')).toHaveText('8');
+  expect((await h.history()).labels.at(-1)).toBe('Retime key');
 });
