@@ -6,6 +6,7 @@ import { copyFileSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from '
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { dilateCross } from '../../common/mask/morphology';
 import { generateFixtures } from '../../models/fixtures';
 import { createProPainterEngine, type ProPainterDeps } from '../../main/engine/engines/propainter';
 import type { BufferSizes } from '../../main/engine/engines/propainter/orchestrator';
@@ -83,7 +84,8 @@ async function runEngine(opts: EngineOptions, clip: ProcFrame[], deps: ProPainte
 
 describe('ProPainter engine on the contract fixtures', () => {
   it('emits every frame once, in order, with pixels outside the hole untouched and the hole filled', async () => {
-    const clip = [...syntheticClip(64, 48, 23)];
+    // A flow mask wider than the hole (as outpainting makes) must not widen what is filled.
+    const clip = [...syntheticClip(64, 48, 23)].map((f) => ({ ...f, flowMask: dilateCross(f.mask, 64, 48, 3) }));
     const { out, engine } = await runEngine(options(), clip);
     expect(engine.device).toBe('cpu');
     expect(out.map((f) => f.index)).toEqual(clip.map((f) => f.index));
