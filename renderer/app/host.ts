@@ -168,7 +168,10 @@ export async function runJob(): Promise<void> {
     return;
   }
   ops.resetJob();
-  ops.setJob((j) => void (j.progress = { stage: 'starting', done: 0, total: doc.range.out - doc.range.in + 1, fps: null, etaSec: null }));
+  ops.setJob((j) => {
+    j.progress = { stage: 'starting', done: 0, total: doc.range.out - doc.range.in + 1, fps: null, etaSec: null };
+    j.outpaint = doc.outpaint.enabled ? { scaleH: doc.outpaint.scaleH, scaleW: doc.outpaint.scaleW } : null;
+  });
   const summary = await guard(() => api.job.start({ doc, mode: doc.outpaint.enabled ? 'outpaint' : 'inpaint' }));
   if (!summary) {
     ops.resetJob();

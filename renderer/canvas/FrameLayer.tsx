@@ -76,21 +76,34 @@ export function useResultFrame(frame: number, enabled: boolean): Shown | null {
   return shown;
 }
 
+/**
+ * Where a result frame goes, in source pixels: over the source, or for outpainting a larger canvas
+ * centred on it (its aspect ratio is the result's own).
+ */
+function resultRect(result: Shown, width: number, height: number, outpaint: { scaleH: number } | null) {
+  if (!outpaint) return { x: 0, y: 0, width, height };
+  const h = height * outpaint.scaleH;
+  const w = (h * (result.img as ImageBitmap).width) / (result.img as ImageBitmap).height;
+  return { x: (width - w) / 2, y: (height - h) / 2, width: w, height: h };
+}
+
 export function FrameLayer(props: { source: Shown | null; result: Shown | null; width: number; height: number; smooth: boolean }) {
   const split = useEditor((s) => s.session.split);
   const showResult = useEditor((s) => s.session.showResult);
   const splitPosition = useEditor((s) => s.session.splitPosition);
+  const outpaint = useEditor((s) => s.job.outpaint);
   const { source, result, width, height } = props;
   const splitX = Math.round(width * splitPosition);
+  const r = result ? resultRect(result, width, height, outpaint) : null;
   return (
     <Layer listening={false} imageSmoothingEnabled={props.smooth}>
       {source && <KImage image={source.img} width={width} height={height} />}
-      {result && split && (
-        <Group clipX={splitX} clipY={0} clipWidth={width - splitX} clipHeight={height}>
-          <KImage image={result.img} width={width} height={height} />
+      {result && r && split && (
+        <Group clipX={splitX} clipY={r.y} clipWidth={r.x + r.width - splitX} clipHeight={r.height}>
+          <KImage image={result.img} {...r} />
         </Group>
       )}
-      {result && !split && showResult && <KImage image={result.img} width={width} height={height} />}
+      {result && r && !split && showResult && <KImage image={result.img} {...r} />}
     </Layer>
   );
 }

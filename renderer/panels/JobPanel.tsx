@@ -23,7 +23,7 @@ const DEVICES: { id: Device; label: string }[] = [
 
 const OUTPAINT_PRESETS: { label: string; scaleH: number; scaleW: number }[] = [
   { label: '4:3 → 16:9', scaleH: 1, scaleW: 1.333 },
-  { label: '16:9 → 21:9', scaleH: 1, scaleW: 1.333 },
+  { label: '16:9 → 21:9', scaleH: 1, scaleW: 1.3125 },
   { label: '9:16 → 1:1', scaleH: 1, scaleW: 1.778 },
   { label: '+10 % all round', scaleH: 1.2, scaleW: 1.2 },
 ];

@@ -33,6 +33,8 @@ export interface JobUiState {
   /** Bumped whenever a result frame arrives; the index of finished frames lives in `jobResults`. */
   resultsVersion: number;
   seconds: number | null;
+  /** Canvas scale of an outpainting job (its results are larger than the source), null for removal. */
+  outpaint: { scaleH: number; scaleW: number } | null;
 }
 
 export interface ExportUiState {
@@ -92,7 +94,7 @@ export interface EditorState {
   messages: Message[];
 }
 
-const emptyJob: JobUiState = { summary: null, progress: null, notices: [], error: null, resultsVersion: 0, seconds: null };
+const emptyJob: JobUiState = { summary: null, progress: null, notices: [], error: null, resultsVersion: 0, seconds: null, outpaint: null };
 
 export function initialEditorState(): EditorState {
   return {
