@@ -15,6 +15,7 @@ export function createBrushTool(env: ToolEnv, mode: 'paint' | 'erase' = 'paint')
   let points: number[] = [];
   let pending: ToolPointer[] = [];
   let scheduled = false;
+  let cursor: { x: number; y: number } | null = null;
 
   const addSample = (p: ToolPointer) => {
     const n = points.length;
@@ -23,13 +24,22 @@ export function createBrushTool(env: ToolEnv, mode: 'paint' | 'erase' = 'paint')
     points.push(p.x, p.y);
   };
 
+  /** Once per animation frame: the new samples and the cursor reach the overlay in one update. */
   const flush = () => {
     scheduled = false;
-    if (state !== 'painting') return;
+    if (state !== 'painting') {
+      env.overlay.setState({ cursor });
+      return;
+    }
     for (const p of pending) addSample(p);
     pending = [];
     const s = env.ops.session();
-    env.overlay.setState({ stroke: { points: points.slice(), radius: s.brushRadius, hardness: s.brushHardness, mode } });
+    env.overlay.setState({ cursor, stroke: { points: points.slice(), radius: s.brushRadius, hardness: s.brushHardness, mode } });
+  };
+  const schedule = () => {
+    if (scheduled) return;
+    scheduled = true;
+    env.schedule(flush);
   };
 
   const toIdle = () => {
@@ -53,6 +63,7 @@ export function createBrushTool(env: ToolEnv, mode: 'paint' | 'erase' = 'paint')
         return;
       }
       state = 'painting';
+      cursor = { x: p.x, y: p.y };
       points = [];
       pending = [];
       addSample(p);
@@ -60,13 +71,9 @@ export function createBrushTool(env: ToolEnv, mode: 'paint' | 'erase' = 'paint')
     },
 
     move(p, samples) {
-      env.overlay.setState({ cursor: { x: p.x, y: p.y } });
-      if (state !== 'painting') return;
-      pending.push(...(samples?.length ? samples : [p]));
-      if (!scheduled) {
-        scheduled = true;
-        env.schedule(flush);
-      }
+      cursor = { x: p.x, y: p.y };
+      if (state === 'painting') pending.push(...(samples?.length ? samples : [p]));
+      schedule();
     },
 
     up(p) {
@@ -90,6 +97,7 @@ export function createBrushTool(env: ToolEnv, mode: 'paint' | 'erase' = 'paint')
     },
 
     leave() {
+      cursor = null;
       env.overlay.setState({ cursor: null });
     },
 
@@ -103,6 +111,7 @@ export function createBrushTool(env: ToolEnv, mode: 'paint' | 'erase' = 'paint')
 
     deactivate() {
       toIdle();
+      cursor = null;
       env.overlay.setState({ cursor: null });
     },
   };
