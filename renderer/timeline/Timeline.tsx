@@ -26,7 +26,7 @@ interface Lane {
   scrollLeft: number;
 }
 
-function Transport({ doc }: { doc: ProjectDoc }) {
+function Transport({ doc, fitPpf }: { doc: ProjectDoc; fitPpf: number }) {
   const frame = useEditor((s) => s.session.frame);
   const rate = useEditor((s) => s.session.rate);
   const ppf = useEditor((s) => s.session.timelinePxPerFrame);
@@ -87,11 +87,12 @@ function Transport({ doc }: { doc: ProjectDoc }) {
         type="range"
         min={0}
         max={100}
-        value={ppf === 0 ? 0 : Math.round((Math.log(ppf / 0.05) / Math.log(MAX_PX_PER_FRAME / 0.05)) * 100)}
+        // Logarithmic from "whole clip" (0) to MAX_PX_PER_FRAME (100).
+        value={ppf <= fitPpf || fitPpf >= MAX_PX_PER_FRAME ? 0 : Math.round((Math.log(ppf / fitPpf) / Math.log(MAX_PX_PER_FRAME / fitPpf)) * 100)}
         title="Timeline zoom (Ctrl+wheel over the timeline); leftmost fits the whole clip"
         onChange={(e) => {
           const v = Number(e.currentTarget.value);
-          ops.setSession({ timelinePxPerFrame: v === 0 ? 0 : 0.05 * Math.pow(MAX_PX_PER_FRAME / 0.05, v / 100) });
+          ops.setSession({ timelinePxPerFrame: v === 0 ? 0 : fitPpf * Math.pow(Math.max(1, MAX_PX_PER_FRAME / fitPpf), v / 100) });
         }}
       />
       <button className="icon" title="Fit the whole clip" onClick={() => ops.setSession({ timelinePxPerFrame: 0 })}>↔</button>
@@ -199,7 +200,8 @@ export function Timeline() {
   }, [!!doc]);
 
   const frameCount = doc?.source.frameCount ?? 1;
-  const ppf = pxSetting > 0 ? pxSetting : Math.max(0.005, (lane.width - 8) / frameCount);
+  const fitPpf = Math.max(0.005, (lane.width - 8) / frameCount);
+  const ppf = pxSetting > 0 ? Math.max(pxSetting, fitPpf) : fitPpf;
   const contentW = frameCount * ppf;
 
   // Ctrl+wheel zooms the timeline around the cursor.
@@ -212,14 +214,14 @@ export function Timeline() {
       const r = el.getBoundingClientRect();
       const cursor = e.clientX - r.left - LABEL_W;
       const current = ops.session().timelinePxPerFrame || ppf;
-      const next = Math.min(MAX_PX_PER_FRAME, Math.max((lane.width - 8) / frameCount, current * Math.exp(-e.deltaY * 0.0015)));
+      const next = Math.min(MAX_PX_PER_FRAME, Math.max(fitPpf, current * Math.exp(-e.deltaY * 0.0015)));
       const frameUnder = (el.scrollLeft + cursor) / current;
       ops.setSession({ timelinePxPerFrame: next });
       requestAnimationFrame(() => (el.scrollLeft = frameUnder * next - cursor));
     };
     el.addEventListener('wheel', onWheel, { passive: false });
     return () => el.removeEventListener('wheel', onWheel);
-  }, [ppf, lane.width, frameCount]);
+  }, [ppf, fitPpf, lane.width, frameCount]);
 
   // Keep the playhead in view while playing or stepping.
   useEffect(() => {
@@ -328,7 +330,7 @@ export function Timeline() {
 
   return (
     <div className="timeline" data-testid="timeline" data-px-per-frame={ppf.toFixed(4)}>
-      <Transport doc={doc} />
+      <Transport doc={doc} fitPpf={fitPpf} />
       <div className="tl-scroll" ref={scrollRef} onScroll={(e) => setLane((l) => ({ ...l, scrollLeft: e.currentTarget.scrollLeft }))}>
         <div className="tl-content" style={{ width: LABEL_W + contentW + 8 }}>
           <div className="tl-row tl-ruler-row">
