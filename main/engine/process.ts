@@ -8,7 +8,9 @@
  * (common/errors toErrorInfo; the details go to stderr, which the host logs), and an exception that
  * escapes everything is reported for every running job before the process exits.
  */
+import os from 'node:os';
 import { toErrorInfo } from '../../common/errors';
+import { loadOpenCv } from './cv';
 import { propagateMask } from './mask-propagation';
 import type { EngineToHost, HostToEngine } from './protocol';
 import { runJob } from './runner';
@@ -122,5 +124,15 @@ process.on('uncaughtException', fatal);
 process.on('unhandledRejection', fatal);
 // Without a host there is nobody to work for.
 process.on('disconnect', () => void shutdown());
+
+// Rendering is background work: below normal priority (inherited by its ffmpeg children) the app's
+// main process and renderer stay responsive on a machine whose cores the job keeps busy.
+try {
+  os.setPriority(os.constants.priority.PRIORITY_BELOW_NORMAL);
+} catch {
+  // not allowed here (some sandboxes): run at normal priority
+}
+// Compiling OpenCV's WebAssembly takes ~0.5 s; start it now so it overlaps the first job's probe.
+loadOpenCv().catch(() => {});
 
 link.send({ type: 'ready', pid: process.pid });

@@ -44,6 +44,8 @@ export async function runJob(spec: JobSpec, hooks: JobHooks, signal: AbortSignal
 async function run(spec: JobSpec, hooks: JobHooks, signal: AbortSignal, startedAt: number, memory: RssTracker): Promise<JobResult> {
   signal.throwIfAborted();
   hooks.progress?.('probe', 0, 1);
+  const opencv = loadOpenCv(); // compiles while ffprobe runs
+  opencv.catch(() => {});
   const probe = await probeMedia(spec.input, { signal });
   const { start, count } = checkRange(probe, spec.range ?? undefined);
   const end = start + count - 1;
@@ -54,7 +56,7 @@ async function run(spec: JobSpec, hooks: JobHooks, signal: AbortSignal, startedA
   const outSize: Size = outpaint ? outpaint.full : source;
   hooks.progress?.('probe', 1, 1);
 
-  const cv = await loadOpenCv();
+  const cv = await opencv;
   const engine = await createEngine(spec.engine.id, {
     device: spec.engine.device,
     fp16: spec.engine.fp16,

@@ -42,7 +42,7 @@ export function defaultChunkOptions(propagationRadius: number): ChunkPlanOptions
   // Every contributed frame sees at least half the radius on each side and, in its core, up to the
   // whole radius; windows stay around 2x the radius (memory is per window, not per clip).
   const context = Math.max(0, Math.ceil(propagationRadius / 2) - blend);
-  return { core: Math.max(2 * blend, Math.ceil(propagationRadius / 2)), firstCore: 2 * blend, blend, context };
+  return { core: Math.max(2 * blend, Math.ceil(propagationRadius / 2)), firstCore: blend, blend, context };
 }
 
 export function planChunks(frameCount: number, o: ChunkPlanOptions): ClassicChunk[] {
