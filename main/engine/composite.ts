@@ -18,15 +18,21 @@ export interface CompositeInput {
   hole: Uint8Array;
   width: number;
   height: number;
+  /**
+   * Outpainting: where the original frame sits on the full-resolution canvas. Everything outside it
+   * is taken from the fill as it is (no feather against the empty canvas), whatever the upscaled
+   * processing mask says at the border (the two canvases' scales differ by rounding).
+   */
+  frameRect?: { x: number; y: number; width: number; height: number };
 }
 
 /** Processing pixels around the hole's box that the bicubic kernel reads. */
 const KERNEL_MARGIN = 2;
 
 export function compositeFilled(cv: OpenCv, input: CompositeInput): Uint8Array {
-  const { full, fullWidth: W, fullHeight: H, filled, hole, width: w, height: h } = input;
+  const { full, fullWidth: W, fullHeight: H, filled, hole, width: w, height: h, frameRect: rect } = input;
   const out = full.slice();
-  const box = holeBox(hole, w, h);
+  const box = rect && (rect.x > 0 || rect.y > 0 || rect.width < W || rect.height < H) ? { x0: 0, y0: 0, x1: w, y1: h } : holeBox(hole, w, h);
   if (!box) return out;
   const sx = W / w;
   const sy = H / h;
@@ -43,13 +49,17 @@ export function compositeFilled(cv: OpenCv, input: CompositeInput): Uint8Array {
   const cx1 = Math.min(w, box.x1 + KERNEL_MARGIN);
   const cy1 = Math.min(h, box.y1 + KERNEL_MARGIN);
 
-  // Hole at full resolution: the processing pixel under each full pixel's centre.
+  // Hole at full resolution: the processing pixel under each full pixel's centre; 2 = outside the
+  // original frame when outpainting (filled without feather).
   const inHole = new Uint8Array(bw * bh);
   for (let y = 0; y < bh; y++) {
-    const py = Math.min(h - 1, Math.floor((Y0 + y + 0.5) / sy));
+    const Y = Y0 + y;
+    const py = Math.min(h - 1, Math.floor((Y + 0.5) / sy));
     for (let x = 0; x < bw; x++) {
-      const px = Math.min(w - 1, Math.floor((X0 + x + 0.5) / sx));
-      inHole[y * bw + x] = hole[py * w + px] !== 0 ? 1 : 0;
+      const X = X0 + x;
+      const outside = rect !== undefined && (X < rect.x || X >= rect.x + rect.width || Y < rect.y || Y >= rect.y + rect.height);
+      const px = Math.min(w - 1, Math.floor((X + 0.5) / sx));
+      inHole[y * bw + x] = outside ? 2 : hole[py * w + px] !== 0 ? 1 : 0;
     }
   }
 
@@ -66,7 +76,7 @@ export function compositeFilled(cv: OpenCv, input: CompositeInput): Uint8Array {
     // Soft edge inside the hole: alpha = hole * blur(hole), ~0.7 at the hole's edge, ~1 two pixels in.
     const mask = track(new cv.Mat(bh, bw, cv.CV_32FC1));
     const maskData = mask.data32F;
-    for (let i = 0; i < inHole.length; i++) maskData[i] = inHole[i]!;
+    for (let i = 0; i < inHole.length; i++) maskData[i] = inHole[i] === 0 ? 0 : 1;
     const soft = track(new cv.Mat());
     const sigma = Math.max(1, 0.75 * Math.max(sx, sy));
     cv.GaussianBlur(mask, soft, new cv.Size(0, 0), sigma, sigma, cv.BORDER_REPLICATE);
@@ -76,7 +86,7 @@ export function compositeFilled(cv: OpenCv, input: CompositeInput): Uint8Array {
       for (let x = 0; x < bw; x++) {
         const i = y * bw + x;
         if (inHole[i] === 0) continue;
-        const a = alpha[i]!;
+        const a = inHole[i] === 2 ? 1 : alpha[i]!;
         const o = ((Y0 + y) * W + X0 + x) * 3;
         for (let c = 0; c < 3; c++) out[o + c] = Math.round(full[o + c]! * (1 - a) + upData[3 * i + c]! * a);
       }

@@ -110,7 +110,8 @@ async function run(spec: JobSpec, hooks: JobHooks, signal: AbortSignal, startedA
       if (!hole) throw new Error(`engine returned frame ${filled.index}, which it was not given or gave twice`);
       holes.delete(filled.index);
       const target = await nextFull(filled.index);
-      const out = compositeFilled(cv, { full: target, fullWidth: outSize.width, fullHeight: outSize.height, filled: filled.rgb, hole, ...engineSize });
+      const frameRect = outpaint ? { ...source, x: outpaint.full.x, y: outpaint.full.y } : undefined;
+      const out = compositeFilled(cv, { full: target, fullWidth: outSize.width, fullHeight: outSize.height, filled: filled.rgb, hole, ...engineSize, frameRect });
       await encoder.write(out);
       await previews?.write(filled.index, out);
       done++;

@@ -73,6 +73,29 @@ describe('compositing the filled region into the full-resolution frame', () => {
   });
 });
 
+describe('compositing an outpainted canvas', () => {
+  it('fills everything outside the original frame without feathering against the empty canvas', () => {
+    // 562x288 canvas with the 432x240 frame at (65, 24); processing canvas 560x288 with it at (64, 24):
+    // the two scales differ by rounding, so the upscaled processing border alone would leave a seam.
+    const W = 562;
+    const H = 288;
+    const rect = { x: 65, y: 24, width: 432, height: 240 };
+    const full = new Uint8Array(W * H * 3);
+    for (let y = 0; y < rect.height; y++) full.fill(120, ((rect.y + y) * W + rect.x) * 3, ((rect.y + y) * W + rect.x + rect.width) * 3);
+    const w = 560;
+    const hole = new Uint8Array(w * H).fill(1);
+    for (let y = 24; y < 264; y++) hole.fill(0, y * w + 64, y * w + 64 + 432);
+    const filled = new Uint8Array(w * H * 3).fill(200);
+    const out = compositeFilled(cv, { full, fullWidth: W, fullHeight: H, filled, hole, width: w, height: H, frameRect: rect });
+    for (let Y = 0; Y < H; Y++)
+      for (let X = 0; X < W; X++) {
+        const inside = X >= rect.x && X < rect.x + rect.width && Y >= rect.y && Y < rect.y + rect.height;
+        const v = out[3 * (Y * W + X)]!;
+        if (inside ? v !== 120 : v !== 200) throw new Error(`pixel ${X},${Y} is ${v}, expected ${inside ? 120 : 200}`);
+      }
+  });
+});
+
 describe('processing size', () => {
   it('fits the source into 960x540 (540x960 for portrait), rounded down to multiples of 8, never upscaled', () => {
     expect(processingSize({ width: 1920, height: 1080 })).toEqual({ width: 960, height: 536 });
