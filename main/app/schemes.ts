@@ -28,10 +28,15 @@ export function isAppPageUrl(url: string | undefined | null): boolean {
   return !!url && partsOf(url, APP_SCHEME, 'app') !== null;
 }
 
+/** The page's origin: the only one allowed to read media bytes (fetch of bitmap layers, canvas pixels). */
+export const APP_ORIGIN = `${APP_SCHEME}://app`;
+
 export async function answerMediaUrl(cacheDir: string, url: string, method: string, range: string | null): Promise<CacheAnswer> {
   const ref = partsOf(url, MEDIA_SCHEME, 'cache');
   if (ref === null) return { status: 404, headers: {}, message: 'Not found' };
-  return answerCacheRequest(cacheDir, ref, method, range);
+  const a = await answerCacheRequest(cacheDir, ref, method, range);
+  // The page and the media are different origins; without this header a fetch() of a cache file fails.
+  return { ...a, headers: { ...a.headers, 'Access-Control-Allow-Origin': APP_ORIGIN, Vary: 'Origin' } };
 }
 
 export type AppFileAnswer = { status: 200; file: string; type: string } | { status: 404 | 405; message: string };

@@ -26,6 +26,11 @@ describe('cleanplate-media://', () => {
     expect(await answerMediaUrl(cache, 'cleanplate-media://cache/jobs/j1/preview/000004.jpg', 'GET', 'bytes=64-')).toMatchObject({ status: 416 });
   });
 
+  it('lets the app page, and only it, read the bytes cross-origin (fetch of bitmap layers)', async () => {
+    const a = await answerMediaUrl(cache, 'cleanplate-media://cache/jobs/j1/preview/000004.jpg', 'GET', null);
+    expect(a.headers['Access-Control-Allow-Origin']).toBe('cleanplate-app://app');
+  });
+
   it.each([
     'cleanplate-media://cache/../secret.jpg',
     'cleanplate-media://cache/%2e%2e/secret.jpg',
