@@ -15,13 +15,12 @@ import { performance } from 'node:perf_hooks';
 import { UserError } from '../../common/errors';
 import { dilateCross } from '../../common/mask/morphology';
 import type { ProbeResult } from '../../common/contract/types';
-import { checkRange, createEncoder, decodeFrames, probeMedia, type FrameEncoder } from '../media';
+import { checkRange, createEncoder, createPreviewWriter, decodeFrames, probeMedia, type FrameEncoder, type PreviewWriter } from '../media';
 import { compositeFilled } from './composite';
 import { loadOpenCv } from './cv';
 import { outpaintGeometry, outpaintMasks, placeOnCanvas, processingSize, type OutpaintGeometry, type Size } from './geometry';
 import type { JobHooks, JobResult, JobSpec } from './job';
 import { maskFrames } from './masks';
-import { createPreviewWriter, type PreviewWriter } from './preview';
 import { createEngine } from './registry';
 import type { EngineContext, ProcFrame } from './types';
 

@@ -12,3 +12,4 @@ export { FrameCache, proxySizeFor, mediaIdFor, type FrameCacheOptions } from './
 export { fitWithin } from './cache-layout';
 export { generateThumbnails, thumbnailFrames, type ThumbnailOptions } from './thumbnails';
 export { jpegFrames, type JpegFrameOptions } from './jpeg-frames';
+export { createPreviewWriter, previewName, previewSize, type PreviewWriter } from './preview-writer';

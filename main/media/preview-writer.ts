@@ -1,13 +1,13 @@
 /**
  * Preview JPEGs for the UI while a job runs: `<dir>/<index, 6 digits>.jpg` per final frame, scaled to
  * fit the asked-for box. One ffmpeg process encodes them all (a spawn per frame would cost more than
- * the engine): raw frames go in, an MJPEG stream comes out, and each JPEG is cut at its end marker and
- * written under a temporary name, then renamed, so the UI never reads half a file. A JPEG's
- * entropy-coded data cannot contain 0xFFD9 (0xFF bytes are stuffed with 0x00), so the cut is exact.
+ * the engine): raw frames go in, an MJPEG stream comes out, cut into files by JpegStreamSplitter, and
+ * each is written under a temporary name, then renamed, so the UI never reads half a file.
  */
 import { mkdir, rename, writeFile } from 'node:fs/promises';
 import path from 'node:path';
-import { startTool, writeWithBackpressure, type ToolProcess } from '../media/process';
+import { JpegStreamSplitter } from './jpeg-stream';
+import { startTool, writeWithBackpressure, type ToolProcess } from './process';
 
 export interface PreviewWriter {
   /** Writes the preview of frame `index` and resolves once its file is in place. */
@@ -43,15 +43,10 @@ export async function createPreviewWriter(dir: string, width: number, height: nu
 
   const ready: Buffer[] = [];
   const waiting: Array<{ resolve: (jpeg: Buffer) => void; reject: (err: Error) => void }> = [];
-  let pending: Buffer = Buffer.alloc(0);
+  const splitter = new JpegStreamSplitter();
   let ended: Error | null = null;
   proc.stdout!.on('data', (chunk: Buffer) => {
-    pending = pending.length ? Buffer.concat([pending, chunk]) : chunk;
-    for (;;) {
-      const end = pending.indexOf(EOI);
-      if (end < 0) break;
-      const jpeg = pending.subarray(0, end + 2);
-      pending = pending.subarray(end + 2);
+    for (const jpeg of splitter.push(chunk)) {
       const w = waiting.shift();
       if (w) w.resolve(jpeg);
       else ready.push(jpeg);
@@ -84,5 +79,3 @@ export async function createPreviewWriter(dir: string, width: number, height: nu
     },
   };
 }
-
-const EOI = Buffer.from([0xff, 0xd9]);
