@@ -1,7 +1,7 @@
 /**
  * The engine process (built to dist/engine/engine.cjs). Electron starts it as a utilityProcess
  * (messages through process.parentPort), the web host and tests as a Node child (process.send). It
- * speaks protocol.ts: says `ready`, runs `run` and `propagate` requests, forwards their hooks as
+ * speaks protocol.ts: says `ready`, runs `run`, `propagate` and `exportMasks` requests, forwards their hooks as
  * messages, stops a job on `cancel` and exits on `shutdown`.
  *
  * Nothing may end it silently: a job's failure becomes an `error` message with a user-facing line
@@ -11,6 +11,7 @@
 import os from 'node:os';
 import { toErrorInfo } from '../../common/errors';
 import { loadOpenCv } from './cv';
+import { exportMaskSequence } from './mask-export';
 import { propagateMask } from './mask-propagation';
 import type { EngineToHost, HostToEngine } from './protocol';
 import { runJob } from './runner';
@@ -101,6 +102,12 @@ link.onMessage((m) => {
           },
           signal,
         );
+        link.send({ type: 'done', jobId: m.jobId, result });
+      });
+      break;
+    case 'exportMasks':
+      start(m.jobId, async (signal) => {
+        const result = await exportMaskSequence(m.doc, m.dir, signal, (done, total) => link.send({ type: 'progress', jobId: m.jobId, stage: 'masks', done, total }));
         link.send({ type: 'done', jobId: m.jobId, result });
       });
       break;

@@ -6,6 +6,7 @@
 import type { ErrorInfo } from '../../common/errors';
 import type { ProjectDoc } from '../../common/project/schema';
 import type { JobResult, JobSpec, JobStartInfo } from './job';
+import type { MaskExportResult } from './mask-export';
 
 export interface PropagateSpec {
   doc: ProjectDoc;
@@ -19,6 +20,8 @@ export interface PropagateSpec {
 export type HostToEngine =
   | { type: 'run'; jobId: string; spec: JobSpec }
   | { type: 'propagate'; jobId: string; spec: PropagateSpec }
+  /** Writes the combined mask of every frame of `doc` as PNGs into `dir` (main/engine/mask-export.ts). */
+  | { type: 'exportMasks'; jobId: string; doc: ProjectDoc; dir: string }
   | { type: 'cancel'; jobId: string }
   | { type: 'shutdown' };
 
@@ -30,6 +33,6 @@ export type EngineToHost =
   | { type: 'notice'; jobId: string; message: string }
   /** Mask propagation produced a key: `patch` is the layer edit (see main/engine/mask-propagation.ts). */
   | { type: 'propagatedKey'; jobId: string; frame: number; patch: unknown }
-  | { type: 'done'; jobId: string; result: JobResult }
+  | { type: 'done'; jobId: string; result: JobResult | MaskExportResult }
   | { type: 'cancelled'; jobId: string }
   | { type: 'error'; jobId: string; error: ErrorInfo };

@@ -13,7 +13,7 @@ import { createDispatcher } from './dispatcher';
 import type { Dispatch, Handlers } from './dispatcher';
 import { ExportRegistry } from './export-registry';
 import { JobRegistry } from './job-registry';
-import { importMask, exportMaskSequence } from './mask-files';
+import { exportMasksInEngine, importMask } from './mask-files';
 import { MediaLibrary } from './media-library';
 import { ModelsService } from './models-service';
 import { ProjectStore } from './project-store';
@@ -78,7 +78,7 @@ export async function createServices(ctx: ServiceContext): Promise<Services> {
     'media.thumbnails': ({ mediaId, count }) => media.thumbnails(mediaId, count),
 
     'mask.import': (args) => importMask(paths.cache, args),
-    'mask.exportSequence': ({ doc, dir }) => exportMaskSequence(doc, dir),
+    'mask.exportSequence': ({ doc, dir }) => exportMasksInEngine(ctx.launchEngine, doc, dir),
 
     'job.start': ({ doc, mode }) => jobs.start(doc, mode),
     'job.cancel': async ({ jobId }) => {

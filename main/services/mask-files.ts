@@ -2,23 +2,25 @@
  * `mask.import` and `mask.exportSequence`. Importing decodes a user's masks (PNG folder, single PNG,
  * mask video; main/media checks sizes and counts) at the UI's proxy size into PNG frames in the cache,
  * `masks/<id>/<index 6 digits>.png` (a single PNG: just 000000.png), for the overlay; the project keeps
- * the original path. Exporting writes the combined mask of every frame (the one rasterizer, at the
- * source size) as a PNG sequence 00000.png, 00001.png, … that imports back unchanged.
- * ffmpeg does the decoding and encoding; frames are handed on one at a time, so memory stays flat.
+ * the original path. Exporting runs in the engine process (main/engine/mask-export.ts; started from
+ * here, see exportMasksInEngine). ffmpeg does the decoding and encoding; frames are handed on one at a
+ * time, so memory stays flat.
  */
 import { createHash } from 'node:crypto';
 import { promises as fs } from 'node:fs';
 import path from 'node:path';
 import type { ImportedMask } from '../../common/contract/types';
-import type { BitmapFrame } from '../../common/mask/rasterize';
-import { rasterizeMask } from '../../common/mask/rasterize';
-import type { BitmapLayer, BitmapSource, ProjectDoc } from '../../common/project/schema';
+import { UserError } from '../../common/errors';
+import type { BitmapSource, ProjectDoc } from '../../common/project/schema';
+import type { MaskExportResult } from '../engine/mask-export';
 import { createEncoder, decodeMaskFrames, probeMedia, proxySizeFor } from '../media/index';
-import type { DecodedFrame } from '../media/index';
+import type { EngineLauncher } from './context';
 
 const pad6 = (n: number) => String(n).padStart(6, '0');
 /** Encoders need a rate; mask frames are matched by index, never by time. */
 const MASK_FPS = { num: 25, den: 1 };
+/** How long a new engine process may take to say it is ready. */
+const ENGINE_START_TIMEOUT_MS = 30_000;
 
 export async function importMask(cacheDir: string, args: { path: string; width: number; height: number; frameCount: number }): Promise<ImportedMask> {
   const input = path.resolve(args.path);
@@ -51,53 +53,32 @@ export async function importMask(cacheDir: string, args: { path: string; width: 
   return { source, framePrefix };
 }
 
-/** Bitmap layers' masks at the source size, read in step with the frames being exported. */
-class BitmapReaders {
-  private readonly readers = new Map<string, { it: AsyncIterator<DecodedFrame>; current: BitmapFrame | null; index: number }>();
-  constructor(private readonly doc: ProjectDoc) {}
-
-  async advanceTo(frame: number): Promise<void> {
-    const { width, height, frameCount } = this.doc.source;
-    for (const layer of this.doc.layers) {
-      if (layer.kind !== 'bitmap' || !layer.visible) continue;
-      let r = this.readers.get(layer.id);
-      if (!r) {
-        r = { it: decodeMaskFrames(layer.source.path, { width, height, frameCount })[Symbol.asyncIterator](), current: null, index: -1 };
-        this.readers.set(layer.id, r);
-      }
-      while (r.index < frame) {
-        const next = await r.it.next();
-        if (next.done) break;
-        r.index = next.value.index;
-        r.current = { data: next.value.data, width, height };
-      }
-    }
-  }
-
-  frame = (layer: BitmapLayer): BitmapFrame | null => this.readers.get(layer.id)?.current ?? null;
-
-  async close(): Promise<void> {
-    for (const r of this.readers.values()) await r.it.return?.();
-  }
-}
-
-export async function exportMaskSequence(doc: ProjectDoc, dir: string, signal?: AbortSignal): Promise<{ frames: number; dir: string }> {
-  const out = path.resolve(dir);
-  const { width, height, frameCount } = doc.source;
-  const encoder = createEncoder(out, { format: 'png', width, height, fps: MASK_FPS, inputPixelFormat: 'gray', signal });
-  const bitmaps = new BitmapReaders(doc);
-  try {
-    for (let frame = 0; frame < frameCount; frame++) {
-      signal?.throwIfAborted();
-      await bitmaps.advanceTo(frame);
-      await encoder.write(rasterizeMask(doc, frame, { width, height, bitmaps: bitmaps.frame }));
-    }
-    const { frames } = await encoder.finish();
-    return { frames, dir: out };
-  } catch (err) {
-    await encoder.abort();
-    throw err;
-  } finally {
-    await bitmaps.close();
-  }
+/**
+ * Runs the mask export in a fresh engine process and resolves with its result; the engine's refusal
+ * (a folder that already has files, a missing mask source) comes back as the same one-line UserError.
+ */
+export function exportMasksInEngine(launchEngine: EngineLauncher, doc: ProjectDoc, dir: string): Promise<MaskExportResult> {
+  const jobId = 'mask-export';
+  const conn = launchEngine();
+  return new Promise<MaskExportResult>((resolve, reject) => {
+    let settled = false;
+    const end = (outcome: { result: MaskExportResult } | { error: UserError }) => {
+      if (settled) return;
+      settled = true;
+      clearTimeout(startTimer);
+      conn.send({ type: 'shutdown' });
+      setTimeout(() => conn.kill(), 2000).unref();
+      if ('result' in outcome) resolve(outcome.result);
+      else reject(outcome.error);
+    };
+    const startTimer = setTimeout(() => end({ error: new UserError('engine', 'The engine process did not start in time; retry, and check the log if it happens again.') }), ENGINE_START_TIMEOUT_MS);
+    conn.onMessage((m) => {
+      if (m.type === 'ready') {
+        clearTimeout(startTimer);
+        conn.send({ type: 'exportMasks', jobId, doc, dir: path.resolve(dir) });
+      } else if (m.type === 'done' && m.jobId === jobId) end({ result: m.result as MaskExportResult });
+      else if (m.type === 'error') end({ error: new UserError(m.error.code, m.error.message) });
+    });
+    conn.onExit(() => end({ error: new UserError('engine', 'The engine process stopped while exporting the masks; nothing was written. Retry.') }));
+  });
 }

@@ -1,7 +1,8 @@
 // Imported masks (PNG folder, single PNG) become cache frames for the overlay, refused with one line
 // when their size does not fit; the combined mask exports as a PNG sequence that equals the one
 // rasterizer's output, bitmap layers included.
-import { existsSync, mkdtempSync, readdirSync, rmSync } from 'node:fs';
+import { spawnSync } from 'node:child_process';
+import { existsSync, mkdtempSync, readFileSync, readdirSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -9,8 +10,10 @@ import { rasterizeMask } from '../../common/mask/rasterize';
 import { commands, createProject } from '../../common/project/index';
 import type { ProjectDoc } from '../../common/project/index';
 import { decodeMaskFrames } from '../../main/media/index';
-import { exportMaskSequence, importMask } from '../../main/services/mask-files';
-import { makeSquareMasks, runFfmpeg } from '../helpers/media';
+import { exportMaskSequence } from '../../main/engine/mask-export';
+import { exportMasksInEngine, importMask } from '../../main/services/mask-files';
+import { nodeEngineLauncher } from '../../main/services/node-engine';
+import { makeSquareMasks, repoRoot, runFfmpeg } from '../helpers/media';
 
 const base = mkdtempSync(path.join(os.tmpdir(), 'cleanplate-masks-'));
 const cache = path.join(base, 'cache');
@@ -94,5 +97,19 @@ describe('mask.exportSequence', () => {
     const out = path.join(base, 'exported');
     await expect(exportMaskSequence(doc(), out)).rejects.toThrow(/already has files in it/);
     expect(existsSync(path.join(base, '.exported'))).toBe(false);
+  });
+
+  it('runs in an engine process, not the host: the same files, and its refusals as the same one line', async () => {
+    const engineModule = path.join(repoRoot, 'dist/engine/engine.cjs');
+    if (!existsSync(engineModule)) spawnSync('flock', ['/tmp/cleanplate-build.lock', process.execPath, 'scripts/build.mjs', 'engine'], { cwd: repoRoot, stdio: 'inherit' });
+    const launch = nodeEngineLauncher(engineModule);
+    const d = doc();
+    commands.addBitmapLayer(d, { id: 'imported', name: 'Imported', source: { kind: 'png-sequence', path: maskDir, frameCount: 8, ...size } });
+    const inHost = path.join(base, 'in-host');
+    const inEngine = path.join(base, 'in-engine');
+    await exportMaskSequence(d, inHost);
+    expect(await exportMasksInEngine(launch, d, inEngine)).toEqual({ frames: 8, dir: inEngine });
+    for (const name of readdirSync(inHost)) expect(readFileSync(path.join(inEngine, name)).equals(readFileSync(path.join(inHost, name))), name).toBe(true);
+    await expect(exportMasksInEngine(launch, d, inEngine)).rejects.toThrow(/already has files in it/);
   });
 });
