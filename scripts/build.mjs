@@ -4,7 +4,7 @@
 // Runtime dependencies stay external to the Node bundles: onnxruntime-node and the ffmpeg
 // installers resolve native files relative to their own package folders.
 import { build as esbuild } from 'esbuild';
-import { existsSync, readFileSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import { spawnSync } from 'node:child_process';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -29,15 +29,16 @@ const nodeEntries = {
 };
 
 const wanted = (name) => only.length === 0 || only.includes(name);
+const unknown = only.filter((name) => !(name in nodeEntries) && name !== 'renderer');
+if (unknown.length) {
+  console.error(`build: unknown target ${unknown.join(', ')}; targets are ${[...Object.keys(nodeEntries), 'renderer'].join(', ')}`);
+  process.exit(2);
+}
 
 async function buildNode() {
   const jobs = [];
   for (const [name, [entry, outfile, extra]] of Object.entries(nodeEntries)) {
     if (!wanted(name)) continue;
-    if (!existsSync(path.join(root, entry))) {
-      console.warn(`build: skipping ${name}: ${entry} does not exist yet`);
-      continue;
-    }
     jobs.push(
       esbuild({
         entryPoints: [path.join(root, entry)],
@@ -59,10 +60,6 @@ async function buildNode() {
 
 function buildRenderer() {
   if (!wanted('renderer')) return;
-  if (!existsSync(path.join(root, 'renderer/index.html'))) {
-    console.warn('build: skipping renderer: renderer/index.html does not exist yet');
-    return;
-  }
   const vite = path.join(root, 'node_modules/vite/bin/vite.js');
   const r = spawnSync(process.execPath, [vite, 'build', '--config', 'vite.config.mts', '--logLevel', 'warn'], {
     cwd: root,
@@ -74,7 +71,6 @@ function buildRenderer() {
 function makeSample() {
   if (!wanted('sample')) return;
   const tool = path.join(root, 'dist/tools/make-sample.cjs');
-  if (!existsSync(tool)) return;
   const r = spawnSync(process.execPath, [tool, path.join(root, 'dist/sample')], { cwd: root, stdio: 'inherit' });
   if (r.status !== 0) throw new Error('sample project generation failed');
 }
