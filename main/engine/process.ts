@@ -108,7 +108,7 @@ link.onMessage((m) => {
     case 'exportMasks':
       start(m.jobId, async (signal) => {
         const result = await exportMaskSequence(m.doc, m.dir, signal, (done, total) => link.send({ type: 'progress', jobId: m.jobId, stage: 'masks', done, total }));
-        link.send({ type: 'done', jobId: m.jobId, result });
+        link.send({ type: 'masksExported', jobId: m.jobId, result });
       });
       break;
     case 'cancel':

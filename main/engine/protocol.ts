@@ -33,6 +33,7 @@ export type EngineToHost =
   | { type: 'notice'; jobId: string; message: string }
   /** Mask propagation produced a key: `patch` is the layer edit (see main/engine/mask-propagation.ts). */
   | { type: 'propagatedKey'; jobId: string; frame: number; patch: unknown }
-  | { type: 'done'; jobId: string; result: JobResult | MaskExportResult }
+  | { type: 'done'; jobId: string; result: JobResult }
+  | { type: 'masksExported'; jobId: string; result: MaskExportResult }
   | { type: 'cancelled'; jobId: string }
   | { type: 'error'; jobId: string; error: ErrorInfo };

@@ -76,7 +76,7 @@ export function exportMasksInEngine(launchEngine: EngineLauncher, doc: ProjectDo
       if (m.type === 'ready') {
         clearTimeout(startTimer);
         conn.send({ type: 'exportMasks', jobId, doc, dir: path.resolve(dir) });
-      } else if (m.type === 'done' && m.jobId === jobId) end({ result: m.result as MaskExportResult });
+      } else if (m.type === 'masksExported' && m.jobId === jobId) end({ result: m.result });
       else if (m.type === 'error') end({ error: new UserError(m.error.code, m.error.message) });
     });
     conn.onExit(() => end({ error: new UserError('engine', 'The engine process stopped while exporting the masks; nothing was written. Retry.') }));
