@@ -2,9 +2,11 @@
  * FrameCache: the UI's proxy frames of one source, as JPEG files under
  * `<cacheRoot>/frames/<mediaId>/<index 6 digits>.jpg`, served to the renderer by ref.
  *
- * ensure(i) decodes one missing frame at once (exact seek, its own ffmpeg). fillInBackground()
- * decodes every missing frame in order with one ffmpeg process, and pauses (by not reading its
- * pipe, so ffmpeg waits) while any ensure() is running: what the user is looking at comes first.
+ * ensure(i) decodes a missing frame at once (exact seek, its own ffmpeg), and with it a short run of
+ * its neighbours in the direction the user is moving: the seek costs up to a GOP of decoding, the
+ * frames after it little, so stepping or scrubbing on pays one seek per run instead of one per frame.
+ * fillInBackground() decodes every missing frame in order with one ffmpeg process, and pauses (by not
+ * reading its pipe, so ffmpeg waits) while any ensure() is running: what the user looks at comes first.
  * Files appear atomically (temporary name, then rename), so a reader never sees half a JPEG, and a
  * later fill resumes from the first missing frame.
  */
@@ -27,6 +29,8 @@ const PROXY_MAX = { width: 960, height: 540 };
 const PROXY_JPEG_QUALITY = 3;
 /** ensure() runs at most this many ffmpeg processes; newer requests go first (scrubbing). */
 const MAX_ENSURE_PROCESSES = 2;
+/** Frames one ensure() decodes: the asked-for frame and its next neighbours (~0.3 s more at 1080p). */
+const RUN_LENGTH = 12;
 /** Background progress is reported at most this often (and once at the end). */
 const PROGRESS_INTERVAL_MS = 200;
 
@@ -49,10 +53,20 @@ export interface FrameCacheOptions {
   probe: ProbeResult;
 }
 
+/** A frame an ensure() run will write; `wanted` once a caller waits for it (not only read ahead). */
+interface PendingFrame {
+  promise: Promise<MediaRef>;
+  resolve(ref: MediaRef | Promise<MediaRef>): void;
+  reject(err: unknown): void;
+  wanted: boolean;
+}
+
 export class FrameCache {
   readonly proxy: { width: number; height: number };
   private readonly dir: string;
-  private readonly inFlight = new Map<number, Promise<MediaRef>>();
+  private readonly inFlight = new Map<number, PendingFrame>();
+  /** The last frame asked for: a request below it means the user is going backwards. */
+  private lastRequested: number | null = null;
   private running = 0;
   /** ensure() calls waiting for a process slot, newest last (served first). */
   private readonly waiting: Array<() => void> = [];
@@ -74,20 +88,13 @@ export class FrameCache {
   }
 
   /** Makes sure frame `index` is cached and returns its ref. */
-  ensure(index: number, signal?: AbortSignal): Promise<MediaRef> {
+  ensure(index: number): Promise<MediaRef> {
     const { frameCount, path: source } = this.opts.probe;
     if (!Number.isInteger(index) || index < 0 || index >= frameCount)
       return Promise.reject(new UserError('bad-input', `Frame ${index} is not in ${source}, which has frames 0..${frameCount - 1}.`));
-    if (existsSync(this.pathFor(index))) return Promise.resolve(this.refFor(index));
-    let pending = this.inFlight.get(index);
-    if (!pending) {
-      pending = this.decodeOne(index, signal).finally(() => {
-        this.inFlight.delete(index);
-        if (this.inFlight.size === 0) for (const wake of this.idleWaiters.splice(0)) wake();
-      });
-      this.inFlight.set(index, pending);
-    }
-    return pending;
+    const backwards = this.lastRequested !== null && index < this.lastRequested;
+    this.lastRequested = index;
+    return this.request(index, backwards);
   }
 
   /**
@@ -110,18 +117,78 @@ export class FrameCache {
     this.fill = null;
   }
 
-  private async decodeOne(index: number, signal?: AbortSignal): Promise<MediaRef> {
+  private request(index: number, backwards: boolean): Promise<MediaRef> {
+    if (existsSync(this.pathFor(index))) return Promise.resolve(this.refFor(index));
+    const pending = this.inFlight.get(index);
+    if (pending) {
+      pending.wanted = true;
+      return pending.promise;
+    }
+    const last = this.opts.probe.frameCount - 1;
+    const run = backwards ? { start: Math.max(0, index - RUN_LENGTH + 1), end: index } : { start: index, end: Math.min(last, index + RUN_LENGTH - 1) };
+    const mine = new Map<number, PendingFrame>();
+    for (let i = run.start; i <= run.end; i++) {
+      if (i === index || (!this.inFlight.has(i) && !existsSync(this.pathFor(i)))) mine.set(i, this.pend(i, i === index));
+    }
+    const requested = mine.get(index)!.promise;
+    void this.decodeRun(index, mine);
+    return requested;
+  }
+
+  private pend(index: number, wanted: boolean): PendingFrame {
+    let resolve!: PendingFrame['resolve'];
+    let reject!: PendingFrame['reject'];
+    const promise = new Promise<MediaRef>((res, rej) => ((resolve = res), (reject = rej)));
+    promise.catch(() => {}); // a frame read ahead may fail with nobody waiting for it
+    const entry = { promise, resolve, reject, wanted };
+    this.inFlight.set(index, entry);
+    return entry;
+  }
+
+  /** Takes `entry` of frame `index` out of the in-flight map, if it is still the one there. */
+  private settle(index: number, entry: PendingFrame): boolean {
+    if (this.inFlight.get(index) !== entry) return false;
+    this.inFlight.delete(index);
+    if (this.inFlight.size === 0) for (const wake of this.idleWaiters.splice(0)) wake();
+    return true;
+  }
+
+  /**
+   * Decodes the frames of `mine` (consecutive but for frames others decode) with one ffmpeg process.
+   * A frame the run did not deliver is asked for again when a caller waits for it, so a failure only
+   * reaches the caller whose own frame failed.
+   */
+  private async decodeRun(index: number, mine: Map<number, PendingFrame>): Promise<void> {
+    let failure: unknown = null;
     await this.slot();
     try {
-      signal?.throwIfAborted();
-      if (existsSync(this.pathFor(index))) return this.refFor(index); // the fill got there first
-      for await (const frame of jpegFrames(this.opts.probe, { ...this.proxy, quality: PROXY_JPEG_QUALITY, range: { start: index, end: index }, signal })) {
-        await writeFileAtomically(this.pathFor(index), frame.data);
+      // While this run waited for a slot, the background fill may have written some of its frames.
+      const missing: number[] = [];
+      for (const [i, entry] of mine) {
+        if (!existsSync(this.pathFor(i))) missing.push(i);
+        else if (this.settle(i, entry)) entry.resolve(this.refFor(i));
       }
-      return this.refFor(index);
+      if (missing.length) {
+        const range = { start: missing[0]!, end: missing.at(-1)! };
+        for await (const frame of jpegFrames(this.opts.probe, { ...this.proxy, quality: PROXY_JPEG_QUALITY, range })) {
+          const entry = mine.get(frame.index);
+          if (!entry || this.inFlight.get(frame.index) !== entry) continue;
+          if (!existsSync(this.pathFor(frame.index))) await writeFileAtomically(this.pathFor(frame.index), frame.data);
+          this.settle(frame.index, entry);
+          entry.resolve(this.refFor(frame.index));
+        }
+      }
+    } catch (err) {
+      failure = err;
     } finally {
       this.running--;
       this.waiting.pop()?.();
+    }
+    for (const [i, entry] of mine) {
+      if (!this.settle(i, entry)) continue;
+      if (i === index) entry.reject(failure ?? new Error(`ffmpeg delivered no frame ${i} of ${this.opts.probe.path}`));
+      else if (entry.wanted) entry.resolve(this.request(i, false));
+      else entry.reject(failure);
     }
   }
 

@@ -116,6 +116,23 @@ async function main(): Promise<void> {
     );
     results.firstFrameMs = Date.now() - t0;
 
+    // Stepping with → through frames the host has not decoded, waiting for each (what a user sees).
+    const from = Math.floor(frames * 0.3);
+    const stepped = (await page.evaluate(`(async () => {
+      const viewer = document.querySelector('[data-testid="viewer"]');
+      const key = (k) => window.dispatchEvent(new KeyboardEvent('keydown', { key: k, bubbles: true }));
+      key('Home');
+      for (let i = 0; i < ${from}; i++) key('ArrowRight');
+      while (viewer.getAttribute('data-displayed-frame') !== String(${from})) await new Promise((r) => requestAnimationFrame(r));
+      const start = performance.now();
+      for (let i = 1; i <= 24; i++) {
+        key('ArrowRight');
+        while (viewer.getAttribute('data-displayed-frame') !== String(${from} + i)) await new Promise((r) => requestAnimationFrame(r));
+      }
+      return (performance.now() - start) / 1000;
+    })()`)) as number;
+    results.stepUncachedFps = +(24 / stepped).toFixed(1);
+
     // Scrubbing: fresh frames first, then the same range again (now in the renderer's and host's caches).
     // Frames the host has not decoded yet (each needs its own ffmpeg seek)…
     const fresh = await scrub(page, Math.floor(frames * 0.6), 120);

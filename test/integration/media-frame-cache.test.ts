@@ -4,7 +4,7 @@
 import { mkdtempSync, readdirSync, readFileSync, rmSync, statSync, utimesSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
 import type { ProbeResult } from '../../common/contract/types';
 import { decodeFrames } from '../../main/media/decode';
 import { FrameCache, generateThumbnails, mediaIdFor } from '../../main/media/frame-cache';
@@ -46,6 +46,10 @@ function redSquareLeft(rgb: Uint8Array, width: number, height: number): number {
 const jpgs = (dir: string) => readdirSync(dir).filter((n) => n.endsWith('.jpg')).sort();
 
 describe('FrameCache', () => {
+  // ensure() resolves once its frame is written, while the rest of its run may still be decoding:
+  // let it end so that the next test's process counts are its own.
+  afterEach(() => vi.waitFor(() => expect(childProcesses('ffmpeg')).toEqual([]), { timeout: 10_000 }));
+
   it('ensure() writes exactly the frame asked for, at proxy size, and returns its ref', async () => {
     const cache = new FrameCache({ cacheRoot: path.join(tmp, 'ensure'), mediaId: 'm1', probe: clip });
     expect(cache.proxy).toEqual({ width: 256, height: 96 });
@@ -55,8 +59,32 @@ describe('FrameCache', () => {
       expect({ w: probe.width, h: probe.height }).toEqual({ w: 256, h: 96 });
       expect(Math.abs(redSquareLeft(rgb, 256, 96) - squareAt(square, index).x)).toBeLessThanOrEqual(1);
     }
-    expect(jpgs(path.join(tmp, 'ensure/frames/m1'))).toEqual(['000000.jpg', '000017.jpg', '000029.jpg']);
     await expect(cache.ensure(30)).rejects.toThrow(`Frame 30 is not in ${clip.path}, which has frames 0..29.`);
+  });
+
+  it('reads a run of neighbours ahead in the direction of travel, each frame exact, with one ffmpeg per run', async () => {
+    const cache = new FrameCache({ cacheRoot: path.join(tmp, 'ahead'), mediaId: 'a', probe: clip });
+    const dir = path.join(tmp, 'ahead/frames/a');
+    const names = (from: number, to: number) => Array.from({ length: to - from + 1 }, (_, k) => `${String(from + k).padStart(6, '0')}.jpg`);
+    let maxProcesses = 0;
+    const watch = setInterval(() => (maxProcesses = Math.max(maxProcesses, childProcesses('ffmpeg').length)), 5);
+    // Stepping forwards: the first request decodes 12 frames; the next ones wait for that same run.
+    const refs = await Promise.all([cache.ensure(2), cache.ensure(3), cache.ensure(4)]);
+    expect(refs).toEqual(['frames/a/000002.jpg', 'frames/a/000003.jpg', 'frames/a/000004.jpg']);
+    expect(await cache.ensure(13)).toBe('frames/a/000013.jpg'); // the run's last frame
+    clearInterval(watch);
+    expect(maxProcesses).toBe(1);
+    expect(jpgs(dir)).toEqual(names(2, 13));
+    // Going backwards from there: the run ends at the asked-for frame.
+    await cache.ensure(1);
+    expect(jpgs(dir)).toEqual(names(0, 13));
+    await cache.ensure(29); // forwards again, clipped at the last frame
+    await cache.ensure(25); // backwards: 14..25, 25 last
+    expect(jpgs(dir)).toEqual([...names(0, 25), '000029.jpg']);
+    for (const index of [0, 9, 13, 14, 24]) {
+      const { rgb } = await readJpeg(cache.pathFor(index));
+      expect(Math.abs(redSquareLeft(rgb, 256, 96) - squareAt(square, index).x), `frame ${index}`).toBeLessThanOrEqual(1);
+    }
   });
 
   it('runs one decode for concurrent requests of the same frame', async () => {
