@@ -2,21 +2,12 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import { compositeFilled } from '../../main/engine/composite';
 import { loadOpenCv, type OpenCv } from '../../main/engine/cv';
 import { outpaintGeometry, outpaintMasks, placeOnCanvas, processingSize } from '../../main/engine/geometry';
+import { noise } from '../helpers/random';
 
 let cv: OpenCv;
 beforeAll(async () => {
   cv = await loadOpenCv();
 });
-
-function noise(n: number, seed: number): Uint8Array {
-  const out = new Uint8Array(n);
-  let s = seed;
-  for (let i = 0; i < n; i++) {
-    s = (s * 1664525 + 1013904223) >>> 0;
-    out[i] = s >>> 24;
-  }
-  return out;
-}
 
 describe('compositing the filled region into the full-resolution frame', () => {
   const W = 203;

@@ -1,15 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { psnr, ssim } from '../eval/metrics';
-
-function noise(n: number, seed: number): Uint8Array {
-  const out = new Uint8Array(n);
-  let s = seed;
-  for (let i = 0; i < n; i++) {
-    s = (s * 1664525 + 1013904223) >>> 0;
-    out[i] = s >>> 24;
-  }
-  return out;
-}
+import { noise } from '../helpers/random';
 
 /** compare_ssim written out literally: windows around every pixel of the cropped map, per channel. */
 function bruteSsim(a: Uint8Array, b: Uint8Array, w: number, h: number, win: number): number {

@@ -1,16 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { dilateCross, dilateDisk, erodeDisk, featherOutward } from '../../common/mask/morphology';
 import { maskDifference } from './raster.helpers';
-
-/** Small deterministic PRNG (mulberry32) so failures reproduce. */
-function rng(seed: number): () => number {
-  return () => {
-    seed = (seed + 0x6d2b79f5) | 0;
-    let t = Math.imul(seed ^ (seed >>> 15), 1 | seed);
-    t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t;
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+import { rng } from '../helpers/random';
 
 function randomMask(w: number, h: number, density: number, random: () => number, value = () => 255): Uint8Array {
   const m = new Uint8Array(w * h);

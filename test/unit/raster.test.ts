@@ -4,6 +4,7 @@ import type { Layer, ProjectDoc, Vertex } from '../../common/project/schema';
 import { fillPolygon, rasterizeLayer, rasterizeMask, stampPolyline } from '../../common/mask/rasterize';
 import type { RasterOptions } from '../../common/mask/rasterize';
 import { maskDifference } from './raster.helpers';
+import { rng } from '../helpers/random';
 
 type MaskDoc = Pick<ProjectDoc, 'layers' | 'source' | 'range'>;
 
@@ -56,16 +57,6 @@ function pixelsSet(mask: Uint8Array): number {
 }
 
 const size10: RasterOptions = { width: 10, height: 10 };
-
-/** Small deterministic PRNG (mulberry32) so failures reproduce. */
-function rng(seed: number): () => number {
-  return () => {
-    seed = (seed + 0x6d2b79f5) | 0;
-    let t = Math.imul(seed ^ (seed >>> 15), 1 | seed);
-    t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t;
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 function distanceToPolyline(px: number, py: number, pts: number[]): number {
   let best = Infinity;
