@@ -7,21 +7,10 @@ import { z } from 'zod';
 import { call, event } from './define';
 import type { MediaRef } from './define';
 import { ExportFormatSchema, ProjectDocSchema } from '../project/schema';
-import type {
-  AppInfo,
-  ExportState,
-  ImportedMask,
-  InitialState,
-  JobSummary,
-  MediaInfo,
-  ModelsStatus,
-  OpenedProject,
-  ProbeResult,
-  RecentProject,
-} from './types';
+import type { AppInfo, ImportedMask, InitialState, MediaInfo, ModelsStatus, OpenedProject, ProbeResult, PropagatedKeyPatch, RecentProject, Task } from './types';
 
 const filePath = z.string().min(1).max(4096);
-const jobId = z.string().regex(/^[a-zA-Z0-9_-]{1,64}$/);
+const taskId = z.string().regex(/^[a-zA-Z0-9_-]{1,64}$/);
 const mediaId = z.string().regex(/^[a-f0-9]{8,64}$/);
 const none = z.object({}).strict();
 
@@ -63,10 +52,8 @@ export const calls = {
         mode: z.enum(['inpaint', 'outpaint']),
       })
       .strict(),
-  ).returns<JobSummary>(),
-  'job.cancel': call(z.object({ jobId }).strict()).returns<{ ok: true }>(),
-  'job.list': call(none).returns<JobSummary[]>(),
-  /** Optical-flow mask propagation for the editor (shape or brush mask), a cancellable job of its own. */
+  ).returns<Task<'render'>>(),
+  /** Optical-flow mask propagation for the editor (shape or brush mask), a cancellable task of its own. */
   'job.propagate': call(
     z
       .object({
@@ -79,44 +66,42 @@ export const calls = {
         keyEvery: z.number().int().min(1).max(100),
       })
       .strict(),
-  ).returns<JobSummary>(),
+  ).returns<Task<'propagate'>>(),
 
   'export.start': call(
     z
       .object({
-        jobId,
+        renderId: taskId,
         path: filePath,
         format: ExportFormatSchema,
         crf: z.number().int().min(0).max(51),
       })
       .strict(),
-  ).returns<{ exportId: string }>(),
-  'export.cancel': call(z.object({ exportId: jobId }).strict()).returns<{ ok: true }>(),
+  ).returns<Task<'export'>>(),
 
   'models.status': call(none).returns<ModelsStatus>(),
   'models.import': call(z.object({ dir: filePath }).strict()).returns<ModelsStatus>(),
-  'models.download': call(z.object({ acceptLicense: z.literal(true) }).strict()).returns<{ downloadId: string }>(),
-  'models.cancelDownload': call(z.object({ downloadId: jobId }).strict()).returns<{ ok: true }>(),
+  'models.download': call(z.object({ acceptLicense: z.literal(true) }).strict()).returns<Task<'download'>>(),
+
+  /** Every task of this session (running, queued, and the latest finished ones), oldest first. */
+  'task.list': call(none).returns<Task[]>(),
+  /** Stops a task; resolves once it has ended (a render's engine process is gone within about a second). */
+  'task.cancel': call(z.object({ taskId }).strict()).returns<{ ok: true }>(),
 } as const;
 
 export const events = {
-  /** The engine process began the job: `job.device` (the execution provider in use) is now known. */
-  'job.started': event<{ job: JobSummary }>(),
-  'job.progress': event<{ jobId: string; stage: string; done: number; total: number }>(),
-  /** A final output frame exists; `ref` is its preview JPEG. */
-  'job.frame': event<{ jobId: string; index: number; ref: MediaRef }>(),
-  /** A one-line notice while running (provider fallback, out-of-memory retry, ...). */
-  'job.notice': event<{ jobId: string; message: string }>(),
-  'job.done': event<{ job: JobSummary; seconds: number }>(),
-  'job.failed': event<{ job: JobSummary; message: string }>(),
+  /** A task changed: queued -> running, progress, the render's device known. At most a few a second per task. */
+  'task.progress': event<{ task: Task }>(),
+  /** A task ended (state done, failed or cancelled, with its one-line message). Sent once per task. */
+  'task.finished': event<{ task: Task }>(),
+  /** A final output frame of a render exists; `ref` is its preview JPEG. */
+  'job.frame': event<{ taskId: string; index: number; ref: MediaRef }>(),
+  /** A one-line notice while a render or propagation runs (provider fallback, out-of-memory retry, ...). */
+  'job.notice': event<{ taskId: string; message: string }>(),
   /** Mask propagation created or updated a key; the payload carries the edit to apply. */
-  'job.propagatedKey': event<{ jobId: string; layerId: string; shapeId: string | null; frame: number; patch: unknown }>(),
+  'job.propagatedKey': event<{ taskId: string; layerId: string; shapeId: string | null; frame: number; patch: PropagatedKeyPatch }>(),
   'media.thumbnail': event<{ mediaId: string; index: number; ref: MediaRef }>(),
   'media.frameCache': event<{ mediaId: string; cached: number; total: number }>(),
-  'export.progress': event<{ exportId: string; done: number; total: number }>(),
-  'export.finished': event<{ exportId: string; state: ExportState; path: string | null; message: string | null }>(),
-  'models.progress': event<{ downloadId: string; file: string; receivedBytes: number; totalBytes: number }>(),
-  'models.finished': event<{ downloadId: string; ok: boolean; message: string }>(),
   /** A menu item or OS action the renderer must perform (undo, save, open a file from the OS, ...). */
   'app.command': event<{ command: AppCommand; path?: string }>(),
 } as const;

@@ -1,6 +1,6 @@
 /** Result and payload types shared by the contract's channels. */
 import type { Rational } from '../time';
-import type { BitmapSource, EngineId, ProjectDoc } from '../project/schema';
+import type { BitmapSource, BrushStroke, EngineId, ExportFormat, ProjectDoc, Vertex } from '../project/schema';
 import type { MediaRef } from './define';
 
 export type HostKind = 'electron' | 'web';
@@ -92,25 +92,92 @@ export interface InitialState {
   recovery: RecoveryOffer[];
 }
 
-/** `propagate` = optical-flow mask propagation (job.propagate), which produces keys, not frames. */
-export type JobMode = 'inpaint' | 'outpaint' | 'propagate';
-export type JobState = 'queued' | 'running' | 'done' | 'failed' | 'cancelled';
+/** What the engine does with the masked region: remove it (inpaint) or extend the frame (outpaint). */
+export type JobMode = 'inpaint' | 'outpaint';
 
-export interface JobSummary {
-  jobId: string;
+/**
+ * Everything long-running the host does for the renderer is a task: a render (inpaint/outpaint in
+ * an engine process), a mask propagation, an export of a finished render, a model download. One
+ * registry gives each its id, cancel, progress (`task.progress`) and end (`task.finished`).
+ */
+export type TaskKind = 'render' | 'propagate' | 'export' | 'download';
+export type TaskState = 'queued' | 'running' | 'done' | 'failed' | 'cancelled';
+
+export interface TaskProgress {
+  /** What it is doing now: an engine stage, "export", or the file being downloaded. */
+  stage: string;
+  done: number;
+  total: number;
+  unit: 'frames' | 'keys' | 'bytes';
+}
+
+export interface RenderDetail {
   mode: JobMode;
   engine: EngineId;
-  state: JobState;
-  /** Frame range of the source the job covers (inclusive). */
+  /** Frame range of the source the render covers (inclusive). */
   range: { in: number; out: number };
-  /** Frame indices whose final result exists. */
+  /** Frames whose final result exists. */
   finishedFrames: number;
   totalFrames: number;
+  /** The execution provider in use, once the engine has started. */
   device: string | null;
-  /** Preview frame refs are `jobs/<jobId>/preview/<index 6 digits>.jpg`. */
+  /** Preview frame refs are `jobs/<taskId>/preview/<index 6 digits>.jpg`. */
   previewPrefix: MediaRef;
-  message: string | null;
+  /** Canvas scale of an outpainting render (its frames are larger than the source); null for removal. */
+  outpaint: { scaleH: number; scaleW: number } | null;
 }
+
+export interface PropagateDetail {
+  layerId: string;
+  shapeId: string | null;
+  fromFrame: number;
+  toFrame: number;
+  /** Keys created so far. */
+  keys: number;
+}
+
+export interface ExportDetail {
+  /** The finished render being exported. */
+  renderId: string;
+  path: string;
+  format: ExportFormat;
+}
+
+export interface DownloadDetail {
+  /** Model files fetched so far (complete files already on disk are skipped). */
+  files: number;
+}
+
+export interface TaskDetails {
+  render: RenderDetail;
+  propagate: PropagateDetail;
+  export: ExportDetail;
+  download: DownloadDetail;
+}
+
+interface TaskCommon {
+  taskId: string;
+  state: TaskState;
+  progress: TaskProgress | null;
+  /** One line for the person: why it failed, or what it produced; null while running. */
+  message: string | null;
+  /** ISO time the task was created. */
+  createdAt: string;
+  /** Wall-clock seconds from start to end, once it has ended. */
+  seconds: number | null;
+}
+
+/** One task as the host reports it; `kind` tells which `detail` it carries. */
+export type Task<K extends TaskKind = TaskKind> = K extends TaskKind ? TaskCommon & { kind: K; detail: TaskDetails[K] } : never;
+
+/**
+ * The edit one propagated key carries (main/engine/mask-propagation.ts makes it, the renderer
+ * applies it as one undoable command):
+ * - a shape: the whole shape key at `frame`, in source pixels;
+ * - a brush layer: moved copies of the strokes that applied at the start frame, each starting at
+ *   `frame` and held until the next key.
+ */
+export type PropagatedKeyPatch = { frame: number; vertices: Vertex[] } | { frame: number; strokes: BrushStroke[] };
 
 export interface EngineStatus {
   id: EngineId;
@@ -140,4 +207,3 @@ export interface ImportedMask {
   framePrefix: MediaRef;
 }
 
-export type ExportState = 'running' | 'done' | 'failed' | 'cancelled';

@@ -9,7 +9,7 @@ import type { EngineConnection, EngineLauncher } from '../services/context';
 import { lowerEnginePriority } from '../services/node-engine';
 
 export function utilityEngineLauncher(engineModule: string): EngineLauncher {
-  return (): EngineConnection => {
+  return (_label: string): EngineConnection => {
     const child = utilityProcess.fork(engineModule, [], { serviceName: 'Cleanplate engine', stdio: 'inherit' });
     const exitListeners: Array<(code: number | null) => void> = [];
     let exitCode: number | null | undefined;

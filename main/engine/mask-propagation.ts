@@ -15,10 +15,10 @@
  * - a brush layer (`spec.shapeId` null): `{ frame, strokes }`, moved copies of the strokes that apply
  *   at `fromFrame`, each starting at `frame` and held until the next key (new ids: `<id>~<frame>`).
  */
+import type { PropagatedKeyPatch } from '../../common/contract/types';
 import { UserError } from '../../common/errors';
 import { evaluateShape } from '../../common/keys/evaluate';
 import { strokeAppliesAt } from '../../common/mask/rasterize';
-import type { BrushStroke, Vertex } from '../../common/project/schema';
 import { decodeFrames, probeMedia } from '../media';
 import { loadOpenCv } from './cv';
 import { bilinearZero, FarnebackFlow, flowConsistent, type FlowImage } from './flow';
@@ -26,7 +26,7 @@ import { processingSize } from './geometry';
 import type { JobResult } from './job';
 import type { PropagateSpec } from './protocol';
 
-export type PropagatedKeyPatch = { frame: number; vertices: Vertex[] } | { frame: number; strokes: BrushStroke[] };
+export type { PropagatedKeyPatch };
 
 export interface MaskPropagationHooks {
   progress?(stage: string, done: number, total: number): void;

@@ -3,6 +3,7 @@
  * as an Electron utilityProcess (process.parentPort) and as a Node child process (process.send).
  * Plain JSON only: frames travel as files in the cache, never through these messages.
  */
+import type { PropagatedKeyPatch } from '../../common/contract/types';
 import type { ErrorInfo } from '../../common/errors';
 import type { ProjectDoc } from '../../common/project/schema';
 import type { JobResult, JobSpec, JobStartInfo } from './job';
@@ -32,7 +33,7 @@ export type EngineToHost =
   | { type: 'frame'; jobId: string; index: number }
   | { type: 'notice'; jobId: string; message: string }
   /** Mask propagation produced a key: `patch` is the layer edit (see main/engine/mask-propagation.ts). */
-  | { type: 'propagatedKey'; jobId: string; frame: number; patch: unknown }
+  | { type: 'propagatedKey'; jobId: string; frame: number; patch: PropagatedKeyPatch }
   | { type: 'done'; jobId: string; result: JobResult }
   | { type: 'masksExported'; jobId: string; result: MaskExportResult }
   | { type: 'cancelled'; jobId: string }

@@ -21,7 +21,8 @@ export interface EngineConnection {
   kill(): void;
 }
 
-export type EngineLauncher = () => EngineConnection;
+/** Starts an engine process; `label` (the task it serves) prefixes its output in the log. */
+export type EngineLauncher = (label: string) => EngineConnection;
 
 /** Native file dialogs (Electron). Each resolves to a path, or null when the user cancelled. */
 export interface NativeDialogs {
@@ -42,6 +43,8 @@ export interface ServiceContext {
   sampleDir: string;
   emit: Emit;
   launchEngine: EngineLauncher;
+  /** Engine processes alive at once (default: engine-pool.ts defaultEngineLimit). */
+  maxEngines?: number;
   /** Null where the host cannot show native dialogs (the web host asks in the page instead). */
   dialogs: NativeDialogs | null;
   log: Log;

@@ -13,12 +13,15 @@ import { createDispatcher } from './dispatcher';
 import type { Dispatch, Handlers } from './dispatcher';
 import { ExportRegistry } from './export-registry';
 import { JobRegistry } from './job-registry';
+import { EnginePool } from './engine-pool';
 import { exportMasksInEngine, importMask } from './mask-files';
 import { MediaLibrary } from './media-library';
 import { ModelsService } from './models-service';
 import { ProjectStore } from './project-store';
 import { RecentProjects } from './recent-projects';
 import { SessionRecovery } from './recovery';
+import { checkDocumentSource } from './source-check';
+import { TaskRegistry } from './task-registry';
 import { userDataPaths } from './paths';
 import type { UserDataPaths } from './paths';
 
@@ -30,17 +33,19 @@ export interface Services {
   handlers: Handlers;
   paths: UserDataPaths;
   recentProjects(): Promise<RecentProject[]>;
-  /** Stops jobs and downloads and ends the session cleanly (its autosaves are no longer needed). */
+  /** Stops every task and ends the session cleanly (its autosaves are no longer needed). */
   dispose(): Promise<void>;
 }
 
 export async function createServices(ctx: ServiceContext): Promise<Services> {
   const paths = userDataPaths(ctx.userDataDir);
   await Promise.all([paths.cache, paths.autosave, paths.imports, paths.logs].map((dir) => fs.mkdir(dir, { recursive: true })));
-  const models = new ModelsService(paths.root, ctx.emit, ctx.log);
-  const jobs = new JobRegistry({ cacheDir: paths.cache, emit: ctx.emit, launchEngine: ctx.launchEngine, log: ctx.log, modelsDir: () => models.dir });
+  const tasks = new TaskRegistry(ctx.emit, ctx.log);
+  const engines = new EnginePool(ctx.launchEngine, ctx.maxEngines);
+  const models = new ModelsService(paths.root, tasks);
+  const jobs = new JobRegistry({ cacheDir: paths.cache, tasks, engines, emit: ctx.emit, log: ctx.log, modelsDir: () => models.dir, checkSource: (doc) => checkDocumentSource(doc) });
   await jobs.removeStaleResults();
-  const exports = new ExportRegistry(jobs, ctx.emit, ctx.log);
+  const exports = new ExportRegistry(jobs, tasks);
   const recovery = new SessionRecovery(paths.autosave, paths.root, ctx.log);
   await recovery.start();
   const recent = new RecentProjects(paths.recent, ctx.log, ctx.onRecentChanged);
@@ -78,23 +83,21 @@ export async function createServices(ctx: ServiceContext): Promise<Services> {
     'media.thumbnails': ({ mediaId, count }) => media.thumbnails(mediaId, count),
 
     'mask.import': (args) => importMask(paths.cache, args),
-    'mask.exportSequence': ({ doc, dir }) => exportMasksInEngine(ctx.launchEngine, doc, dir),
+    'mask.exportSequence': async ({ doc, dir }) => {
+      await checkDocumentSource(doc);
+      return exportMasksInEngine(engines, doc, dir);
+    },
 
     'job.start': ({ doc, mode }) => jobs.start(doc, mode),
-    'job.cancel': async ({ jobId }) => {
-      await jobs.cancel(jobId);
-      return { ok: true as const };
-    },
-    'job.list': () => jobs.list(),
     'job.propagate': (args) => jobs.propagate(args),
-
     'export.start': (args) => exports.start(args),
-    'export.cancel': ({ exportId }) => {
-      exports.cancel(exportId);
+    ...models.handlers(),
+
+    'task.list': () => tasks.list(),
+    'task.cancel': async ({ taskId }) => {
+      await tasks.cancel(taskId);
       return { ok: true as const };
     },
-
-    ...models.handlers(),
   };
 
   return {
@@ -103,10 +106,8 @@ export async function createServices(ctx: ServiceContext): Promise<Services> {
     paths,
     recentProjects: () => projects.recentProjects(),
     async dispose() {
-      models.dispose();
-      exports.dispose();
       media.dispose();
-      await jobs.dispose();
+      await tasks.dispose();
       await recovery.end();
     },
   };

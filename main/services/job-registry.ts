@@ -1,20 +1,21 @@
 /**
- * Jobs the app runs: inpaint/outpaint renders and mask propagation. Each job gets its own engine
- * process (utilityProcess in Electron, a child process in the web host, injected as `launchEngine`),
- * so a crash or an out-of-memory kill ends one job, never the app, and the host's event loop only
- * relays small JSON messages. Results live in `<cache>/jobs/<jobId>/`: `result.mkv` (FFV1, the
+ * Renders (inpaint/outpaint) and mask propagation, as tasks (task-registry.ts) that run in engine
+ * processes (engine-pool.ts: utilityProcess in Electron, a child process in the web host), so a
+ * crash or an out-of-memory kill ends one task, never the app, and the host's event loop only relays
+ * small JSON messages. A render's results live in `<cache>/jobs/<taskId>/`: `result.mkv` (FFV1, the
  * lossless intermediate that export transcodes) and `preview/<index 6 digits>.jpg` per final frame.
  */
-import { randomBytes } from 'node:crypto';
 import { promises as fs } from 'node:fs';
 import path from 'node:path';
-import type { JobMode, JobSummary } from '../../common/contract/types';
+import type { JobMode, Task } from '../../common/contract/types';
 import { UserError } from '../../common/errors';
 import type { ProjectDoc } from '../../common/project/schema';
 import type { JobSpec } from '../engine/job';
 import type { EngineToHost, HostToEngine, PropagateSpec } from '../engine/protocol';
-import type { Emit, EngineConnection, EngineLauncher } from './context';
+import type { Emit, EngineConnection } from './context';
+import type { EnginePool } from './engine-pool';
 import type { Log } from './log';
+import type { TaskHandle, TaskRegistry } from './task-registry';
 
 /** How long the engine gets to stop on its own after `cancel` before it is killed (the budget is 1 s). */
 const CANCEL_GRACE_MS = 700;
@@ -23,37 +24,63 @@ const START_TIMEOUT_MS = 30_000;
 /** Finished renders whose folders are kept (each holds a lossless copy of the range). */
 const KEEP_FINISHED = 3;
 
+const CRASHED = 'The engine process stopped unexpectedly (it may have run out of memory); the project is unchanged: retry, or lower the processing size.';
+
 export interface JobRegistryOptions {
   cacheDir: string;
+  tasks: TaskRegistry;
+  engines: EnginePool;
   emit: Emit;
-  launchEngine: EngineLauncher;
   log: Log;
   /** The folder ProPainter's model files are read from. */
   modelsDir(): string | null;
+  /** Refuses a document whose source is missing or is not the video the document describes. */
+  checkSource(doc: ProjectDoc): Promise<void>;
 }
 
-type Terminal = 'done' | 'failed' | 'cancelled';
-
-interface JobRecord {
-  summary: JobSummary;
-  kind: 'render' | 'propagate';
-  message: HostToEngine;
+interface FinishedRender {
   dir: string;
-  sourcePath: string;
   doc: ProjectDoc;
-  propagation: { layerId: string; shapeId: string | null } | null;
-  conn: EngineConnection | null;
-  startedAt: number;
-  cancelRequested: boolean;
-  finished: Promise<void>;
-  settle(): void;
 }
 
 const pad6 = (n: number) => String(n).padStart(6, '0');
 
+/** One at a time, first come first served: renders take the whole machine. */
+class Turnstile {
+  private busy = false;
+  private readonly waiting: Array<() => void> = [];
+
+  /** Resolves with the function that lets the next one in; rejects if `signal` aborts while waiting. */
+  async enter(signal: AbortSignal): Promise<() => void> {
+    signal.throwIfAborted();
+    if (!this.busy) this.busy = true;
+    else
+      await new Promise<void>((resolve, reject) => {
+        const go = () => {
+          signal.removeEventListener('abort', onAbort);
+          resolve();
+        };
+        const onAbort = () => {
+          this.waiting.splice(this.waiting.indexOf(go), 1);
+          reject(signal.reason);
+        };
+        signal.addEventListener('abort', onAbort, { once: true });
+        this.waiting.push(go);
+      });
+    let left = false;
+    return () => {
+      if (left) return;
+      left = true;
+      const next = this.waiting.shift();
+      if (next) next(); // stays busy: the turn passes on
+      else this.busy = false;
+    };
+  }
+}
+
 export class JobRegistry {
-  private readonly jobs = new Map<string, JobRecord>();
-  private readonly queue: JobRecord[] = [];
+  private readonly renders = new Map<string, FinishedRender>();
+  private readonly renderTurn = new Turnstile();
   private readonly jobsDir: string;
 
   constructor(private readonly opts: JobRegistryOptions) {
@@ -65,25 +92,62 @@ export class JobRegistry {
     await fs.rm(this.jobsDir, { recursive: true, force: true });
   }
 
-  async start(doc: ProjectDoc, mode: 'inpaint' | 'outpaint'): Promise<JobSummary> {
-    await this.requireSource(doc);
-    const jobId = this.newJobId();
-    const dir = path.join(this.jobsDir, jobId);
-    const spec: JobSpec = {
-      input: doc.source.path,
-      masks: mode === 'outpaint' ? { kind: 'none' } : { kind: 'document', doc },
+  async start(doc: ProjectDoc, mode: JobMode): Promise<Task<'render'>> {
+    await this.opts.checkSource(doc);
+    const outpaint = mode === 'outpaint' ? { scaleH: doc.outpaint.scaleH, scaleW: doc.outpaint.scaleW } : null;
+    const detail = {
       mode,
-      outpaint: mode === 'outpaint' ? { scaleH: doc.outpaint.scaleH, scaleW: doc.outpaint.scaleW } : undefined,
-      range: { start: doc.range.in, end: doc.range.out },
-      engine: doc.engine,
-      modelsDir: this.opts.modelsDir(),
-      output: { kind: 'video', path: path.join(dir, 'result.mkv'), format: 'ffv1' },
-      previews: { dir: path.join(dir, 'preview'), maxWidth: 960, maxHeight: 540 },
+      engine: doc.engine.id,
+      range: { in: doc.range.in, out: doc.range.out },
+      finishedFrames: 0,
+      totalFrames: doc.range.out - doc.range.in + 1,
+      device: null,
+      outpaint,
     };
-    return this.add(jobId, 'render', mode, doc, dir, { type: 'run', jobId, spec }, null);
+    return this.opts.tasks.run(
+      'render',
+      (taskId) => ({ ...detail, previewPrefix: `jobs/${taskId}/preview/` }),
+      async (signal, task) => {
+        const { taskId } = task;
+        const dir = path.join(this.jobsDir, taskId);
+        const spec: JobSpec = {
+          input: doc.source.path,
+          masks: mode === 'outpaint' ? { kind: 'none' } : { kind: 'document', doc },
+          mode,
+          outpaint: outpaint ?? undefined,
+          range: { start: doc.range.in, end: doc.range.out },
+          engine: doc.engine,
+          modelsDir: this.opts.modelsDir(),
+          output: { kind: 'video', path: path.join(dir, 'result.mkv'), format: 'ffv1' },
+          previews: { dir: path.join(dir, 'preview'), maxWidth: 960, maxHeight: 540 },
+        };
+        // Renders take the whole machine: one at a time, the others wait their turn.
+        const leave = await this.renderTurn.enter(signal);
+        try {
+          await fs.mkdir(path.join(dir, 'preview'), { recursive: true });
+          await this.inEngine(task, { type: 'run', jobId: taskId, spec }, (m) => {
+            if (m.type === 'started') task.update({ device: m.info.device }, true);
+            else if (m.type === 'frame') {
+              task.update({ finishedFrames: task.snapshot().detail.finishedFrames + 1 });
+              this.opts.emit('job.frame', { taskId, index: m.index, ref: `jobs/${taskId}/preview/${pad6(m.index)}.jpg` });
+            }
+          });
+        } catch (err) {
+          // A failed or cancelled render leaves nothing behind; the project itself was never touched.
+          await fs.rm(dir, { recursive: true, force: true }).catch((e) => this.opts.log.warn(`render ${taskId}: cleanup failed`, e));
+          throw err;
+        } finally {
+          leave();
+        }
+        this.renders.set(taskId, { dir, doc });
+        await this.pruneFinished();
+        return null;
+      },
+      { queued: true, cancelled: 'Cancelled.', failed: 'The render failed; the log has the details. The project is unchanged: retry.' },
+    );
   }
 
-  async propagate(args: PropagateSpec & { direction: 'forward' | 'backward' }): Promise<JobSummary> {
+  async propagate(args: PropagateSpec & { direction: 'forward' | 'backward' }): Promise<Task<'propagate'>> {
     const { direction, ...spec } = args;
     const { doc, fromFrame, toFrame, layerId, shapeId } = spec;
     if (direction === 'forward' ? toFrame <= fromFrame : toFrame >= fromFrame)
@@ -93,194 +157,108 @@ export class JobRegistry {
     const layer = doc.layers.find((l) => l.id === layerId);
     if (!layer) throw new UserError('not-found', `The layer to propagate (${layerId}) is not in the project; select a mask layer and retry.`);
     if (layer.kind === 'bitmap') throw new UserError('bad-input', `"${layer.name}" is an imported mask; propagate a shape or brush layer instead.`);
-    await this.requireSource(doc);
-    const jobId = this.newJobId();
-    const dir = path.join(this.jobsDir, jobId);
-    const range = { in: Math.min(fromFrame, toFrame), out: Math.max(fromFrame, toFrame) };
-    return this.add(jobId, 'propagate', 'propagate', { ...doc, range }, dir, { type: 'propagate', jobId, spec }, { layerId, shapeId });
-  }
-
-  list(): JobSummary[] {
-    return [...this.jobs.values()].map((j) => ({ ...j.summary }));
+    await this.opts.checkSource(doc);
+    return this.opts.tasks.run(
+      'propagate',
+      { layerId, shapeId, fromFrame, toFrame, keys: 0 },
+      async (_signal, task) => {
+        const { taskId } = task;
+        await this.inEngine(task, { type: 'propagate', jobId: taskId, spec }, (m) => {
+          if (m.type !== 'propagatedKey') return;
+          task.update({ keys: task.snapshot().detail.keys + 1 });
+          this.opts.emit('job.propagatedKey', { taskId, layerId, shapeId, frame: m.frame, patch: m.patch });
+        });
+        return null;
+      },
+      { queued: true, cancelled: 'Cancelled.', failed: 'The propagation failed; the log has the details. Retry.' },
+    );
   }
 
   /** The finished render's lossless result and its source, for export. */
-  result(jobId: string): { video: string; doc: ProjectDoc } {
-    const job = this.jobs.get(jobId);
-    if (!job || job.kind !== 'render') throw new UserError('not-found', `There is no render job ${jobId}; run the job again, then export.`);
-    if (job.summary.state !== 'done') throw new UserError('busy', `The job has not finished (${job.summary.state}); export once it is done.`);
-    return { video: path.join(job.dir, 'result.mkv'), doc: job.doc };
-  }
-
-  /** Stops a job; resolves once its engine process is gone (within about a second). */
-  async cancel(jobId: string): Promise<void> {
-    const job = this.jobs.get(jobId);
-    if (!job) throw new UserError('not-found', `There is no job ${jobId} to cancel.`);
-    if (job.summary.state === 'queued') {
-      this.queue.splice(this.queue.indexOf(job), 1);
-      await this.finish(job, 'cancelled', 'Cancelled.');
-      return;
+  result(renderId: string): { video: string; doc: ProjectDoc } {
+    const render = this.renders.get(renderId);
+    if (!render) {
+      const task = this.opts.tasks.get(renderId);
+      if (task?.kind === 'render' && task.state !== 'done') throw new UserError('busy', `The render has not finished (${task.state}); export once it is done.`);
+      throw new UserError('not-found', `There is no finished render ${renderId}; run the job again, then export.`);
     }
-    if (job.summary.state !== 'running') return;
-    job.cancelRequested = true;
-    job.conn?.send({ type: 'cancel', jobId });
-    const timer = setTimeout(() => job.conn?.kill(), CANCEL_GRACE_MS);
-    await job.finished;
-    clearTimeout(timer);
+    return { video: path.join(render.dir, 'result.mkv'), doc: render.doc };
   }
 
-  async dispose(): Promise<void> {
-    for (const job of this.queue.splice(0)) await this.finish(job, 'cancelled', 'Cancelled: the app is closing.');
-    await Promise.all([...this.jobs.values()].filter((j) => j.summary.state === 'running').map((j) => this.cancel(j.summary.jobId)));
-  }
-
-  private newJobId(): string {
-    return `j${Date.now().toString(36)}${randomBytes(3).toString('hex')}`;
-  }
-
-  private async requireSource(doc: ProjectDoc): Promise<void> {
-    try {
-      await fs.access(doc.source.path);
-    } catch {
-      throw new UserError('not-found', `The source video ${doc.source.path} is missing; put it back (or reopen the project) and run again.`);
-    }
-  }
-
-  private add(jobId: string, kind: JobRecord['kind'], mode: JobMode, doc: ProjectDoc, dir: string, message: HostToEngine, propagation: JobRecord['propagation']): JobSummary {
-    let settle!: () => void;
-    const finished = new Promise<void>((r) => (settle = r));
-    const job: JobRecord = {
-      summary: {
-        jobId,
-        mode,
-        engine: doc.engine.id,
-        state: 'queued',
-        range: { in: doc.range.in, out: doc.range.out },
-        finishedFrames: 0,
-        totalFrames: doc.range.out - doc.range.in + 1,
-        device: null,
-        previewPrefix: `jobs/${jobId}/preview/`,
-        message: null,
-      },
-      kind,
-      message,
-      dir,
-      sourcePath: doc.source.path,
-      doc,
-      propagation,
-      conn: null,
-      startedAt: 0,
-      cancelRequested: false,
-      finished,
-      settle,
-    };
-    this.jobs.set(jobId, job);
-    // Renders take the whole machine: one at a time. Propagation is short and interactive: at once.
-    if (kind === 'render' && [...this.jobs.values()].some((j) => j !== job && j.kind === 'render' && j.summary.state === 'running')) this.queue.push(job);
-    else void this.launch(job);
-    return { ...job.summary };
-  }
-
-  private async launch(job: JobRecord): Promise<void> {
-    const { jobId } = job.summary;
-    job.summary.state = 'running';
-    job.startedAt = Date.now();
-    try {
-      await fs.mkdir(path.join(job.dir, 'preview'), { recursive: true });
-      job.conn = this.opts.launchEngine();
-    } catch (err) {
-      this.opts.log.error(`job ${jobId}: could not start the engine process`, err);
-      await this.finish(job, 'failed', err instanceof UserError ? err.message : 'The engine process could not be started; the log has the details.');
-      return;
-    }
-    const conn = job.conn;
-    let terminal: { state: Terminal; message: string | null } | null = null;
-    const startTimer = setTimeout(() => {
-      terminal = { state: 'failed', message: 'The engine process did not start in time; retry, and check the log if it happens again.' };
-      conn.kill();
-    }, START_TIMEOUT_MS);
-
-    conn.onMessage((m: EngineToHost) => {
-      if (m.type === 'ready') {
+  /**
+   * Runs one request in an engine process of its own and resolves when the engine says `done`.
+   * `onMessage` sees the job's other messages (frames, keys, started). An abort sends `cancel` and
+   * kills the process if it has not stopped within CANCEL_GRACE_MS.
+   */
+  private async inEngine<K extends 'render' | 'propagate'>(task: TaskHandle<K>, request: HostToEngine, onMessage: (m: EngineToHost) => void): Promise<void> {
+    const { taskId, signal } = task;
+    const conn: EngineConnection = await this.opts.engines.acquire(taskId, signal);
+    task.running();
+    await new Promise<void>((resolve, reject) => {
+      let outcome: { ok: true } | { ok: false; error: unknown } | null = null;
+      const end = (o: { ok: true } | { ok: false; error: unknown }, kill: 'now' | 'later') => {
+        if (outcome) return;
+        outcome = o;
         clearTimeout(startTimer);
-        conn.send(job.message);
-        return;
-      }
-      if (m.jobId !== jobId || terminal) return;
-      switch (m.type) {
-        case 'started':
-          job.summary.device = m.info.device;
-          this.opts.emit('job.started', { job: { ...job.summary } });
-          break;
-        case 'progress':
-          this.opts.emit('job.progress', { jobId, stage: m.stage, done: m.done, total: m.total });
-          break;
-        case 'frame':
-          job.summary.finishedFrames += 1;
-          this.opts.emit('job.frame', { jobId, index: m.index, ref: `${job.summary.previewPrefix}${pad6(m.index)}.jpg` });
-          break;
-        case 'notice':
-          this.opts.emit('job.notice', { jobId, message: m.message });
-          break;
-        case 'propagatedKey':
-          if (job.propagation) this.opts.emit('job.propagatedKey', { jobId, ...job.propagation, frame: m.frame, patch: m.patch });
-          break;
-        case 'done':
-          terminal = { state: 'done', message: null };
+        if (kill === 'now') conn.kill();
+        else {
           conn.send({ type: 'shutdown' });
           setTimeout(() => conn.kill(), 2000).unref();
-          break;
-        case 'cancelled':
-          terminal = { state: 'cancelled', message: 'Cancelled.' };
-          conn.kill();
-          break;
-        case 'error':
-          terminal = { state: job.cancelRequested ? 'cancelled' : 'failed', message: job.cancelRequested ? 'Cancelled.' : m.error.message };
-          conn.kill();
-          break;
-      }
-    });
+        }
+      };
+      const startTimer = setTimeout(() => end({ ok: false, error: new UserError('engine', 'The engine process did not start in time; retry, and check the log if it happens again.') }, 'now'), START_TIMEOUT_MS);
+      const onAbort = () => {
+        conn.send({ type: 'cancel', jobId: taskId });
+        setTimeout(() => conn.kill(), CANCEL_GRACE_MS).unref();
+      };
+      signal.addEventListener('abort', onAbort, { once: true });
 
-    conn.onExit((code) => {
-      clearTimeout(startTimer);
-      const end =
-        terminal ??
-        (job.cancelRequested
-          ? { state: 'cancelled' as const, message: 'Cancelled.' }
-          : { state: 'failed' as const, message: 'The engine process stopped unexpectedly (it may have run out of memory); the project is unchanged: retry, or lower the processing size.' });
-      if (!terminal && !job.cancelRequested) this.opts.log.warn(`job ${jobId}: engine process exited with code ${code ?? 'none (killed)'}`);
-      void this.finish(job, end.state, end.message);
+      conn.onMessage((m) => {
+        if (m.type === 'ready') {
+          clearTimeout(startTimer);
+          conn.send(request);
+          return;
+        }
+        if (m.jobId !== taskId || outcome) return;
+        switch (m.type) {
+          case 'progress':
+            task.progress(m.stage, m.done, m.total, request.type === 'propagate' ? 'keys' : 'frames');
+            break;
+          case 'notice':
+            this.opts.emit('job.notice', { taskId, message: m.message });
+            break;
+          case 'done':
+            end({ ok: true }, 'later');
+            break;
+          case 'cancelled':
+            end({ ok: false, error: signal.reason }, 'now');
+            break;
+          case 'error':
+            end({ ok: false, error: signal.aborted ? signal.reason : new UserError(m.error.code, m.error.message) }, 'now');
+            break;
+          default:
+            onMessage(m);
+        }
+      });
+
+      // The task ends when the process is gone, so a cancelled or finished task never leaves one behind.
+      conn.onExit((code) => {
+        signal.removeEventListener('abort', onAbort);
+        clearTimeout(startTimer);
+        const o = outcome ?? (signal.aborted ? { ok: false as const, error: signal.reason } : { ok: false as const, error: new UserError('engine', CRASHED) });
+        if (!outcome && !signal.aborted) this.opts.log.warn(`${request.type} ${taskId}: engine process exited with code ${code ?? 'none (killed)'}`);
+        if (o.ok) resolve();
+        else reject(o.error);
+      });
     });
   }
 
-  private async finish(job: JobRecord, state: Terminal, message: string | null): Promise<void> {
-    if (job.summary.state === 'done' || job.summary.state === 'failed' || job.summary.state === 'cancelled') return;
-    job.summary.state = state;
-    job.summary.message = message;
-    job.conn = null;
-    if (state === 'done') {
-      const seconds = (Date.now() - job.startedAt) / 1000;
-      await this.pruneFinished(job);
-      this.opts.emit('job.done', { job: { ...job.summary }, seconds });
-    } else {
-      // A failed or cancelled job leaves nothing behind; the project itself was never touched.
-      await fs.rm(job.dir, { recursive: true, force: true }).catch((err) => this.opts.log.warn(`job ${job.summary.jobId}: cleanup failed`, err));
-      this.opts.emit('job.failed', { job: { ...job.summary }, message: message ?? 'The job failed.' });
-    }
-    job.settle();
-    const next = this.queue.shift();
-    if (next) void this.launch(next);
-  }
-
-  private async pruneFinished(latest: JobRecord): Promise<void> {
-    if (latest.kind === 'propagate') {
-      await fs.rm(latest.dir, { recursive: true, force: true }).catch(() => undefined);
-      return;
-    }
-    const done = [...this.jobs.values()].filter((j) => j.kind === 'render' && j.summary.state === 'done' && j !== latest);
-    for (const old of done.slice(0, Math.max(0, done.length - (KEEP_FINISHED - 1)))) {
-      this.jobs.delete(old.summary.jobId);
-      await fs.rm(old.dir, { recursive: true, force: true }).catch(() => undefined);
+  private async pruneFinished(): Promise<void> {
+    const done = [...this.renders.keys()];
+    for (const old of done.slice(0, Math.max(0, done.length - KEEP_FINISHED))) {
+      const render = this.renders.get(old)!;
+      this.renders.delete(old);
+      await fs.rm(render.dir, { recursive: true, force: true }).catch(() => undefined);
     }
   }
 }

@@ -6,6 +6,8 @@ import { appendFileSync, mkdirSync } from 'node:fs';
 import path from 'node:path';
 
 export interface Log {
+  /** Details for a bug report (ffmpeg command lines, engine output): the file only. */
+  debug(message: string): void;
   info(message: string): void;
   warn(message: string, err?: unknown): void;
   error(message: string, err?: unknown): void;
@@ -29,7 +31,7 @@ export function createLog(logsDir: string | null, opts: { quiet?: boolean } = {}
   }
   const write = (level: string, message: string, err?: unknown) => {
     const line = `${new Date().toISOString()} ${level} ${message}${detail(err)}\n`;
-    if (!opts.quiet || level !== 'info') process.stderr.write(line);
+    if (level !== 'debug' && (!opts.quiet || level !== 'info')) process.stderr.write(line);
     if (file) {
       try {
         appendFileSync(file, line);
@@ -39,6 +41,7 @@ export function createLog(logsDir: string | null, opts: { quiet?: boolean } = {}
     }
   };
   return {
+    debug: (m) => write('debug', m),
     info: (m) => write('info', m),
     warn: (m, e) => write('warn', m, e),
     error: (m, e) => write('error', m, e),

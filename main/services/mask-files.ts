@@ -14,13 +14,14 @@ import { UserError } from '../../common/errors';
 import type { BitmapSource, ProjectDoc } from '../../common/project/schema';
 import type { MaskExportResult } from '../engine/mask-export';
 import { createEncoder, decodeMaskFrames, probeMedia, proxySizeFor } from '../media/index';
-import type { EngineLauncher } from './context';
+import type { EnginePool } from './engine-pool';
 
 const pad6 = (n: number) => String(n).padStart(6, '0');
 /** Encoders need a rate; mask frames are matched by index, never by time. */
 const MASK_FPS = { num: 25, den: 1 };
 /** How long a new engine process may take to say it is ready. */
 const ENGINE_START_TIMEOUT_MS = 30_000;
+let maskExports = 0;
 
 export async function importMask(cacheDir: string, args: { path: string; width: number; height: number; frameCount: number }): Promise<ImportedMask> {
   const input = path.resolve(args.path);
@@ -57,9 +58,9 @@ export async function importMask(cacheDir: string, args: { path: string; width: 
  * Runs the mask export in a fresh engine process and resolves with its result; the engine's refusal
  * (a folder that already has files, a missing mask source) comes back as the same one-line UserError.
  */
-export function exportMasksInEngine(launchEngine: EngineLauncher, doc: ProjectDoc, dir: string): Promise<MaskExportResult> {
-  const jobId = 'mask-export';
-  const conn = launchEngine();
+export async function exportMasksInEngine(engines: EnginePool, doc: ProjectDoc, dir: string): Promise<MaskExportResult> {
+  const jobId = `mask-export-${++maskExports}`;
+  const conn = await engines.acquire(jobId);
   return new Promise<MaskExportResult>((resolve, reject) => {
     let settled = false;
     const end = (outcome: { result: MaskExportResult } | { error: UserError }) => {

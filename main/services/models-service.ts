@@ -1,23 +1,21 @@
 /**
- * `models.*` calls on the model manager (main/models): status, importing a folder, and downloads
- * that run in the background with `models.progress` / `models.finished` events and can be cancelled.
+ * `models.*` calls on the model manager (main/models): status, importing a folder, and downloads,
+ * which run as tasks (task-registry.ts: progress, cancel and the end are reported like any task's).
  */
-import { randomBytes } from 'node:crypto';
+import type { Task } from '../../common/contract/types';
+import { UserError } from '../../common/errors';
 import { bundledManifest, defaultModelsDir, downloadModels, importModels, modelsStatus } from '../models/index';
-import { UserError, isUserError } from '../../common/errors';
-import type { Emit } from './context';
 import type { Handlers } from './dispatcher';
-import type { Log } from './log';
+import type { TaskRegistry } from './task-registry';
 
-type ModelsHandlers = Pick<Handlers, 'models.status' | 'models.import' | 'models.download' | 'models.cancelDownload'>;
+type ModelsHandlers = Pick<Handlers, 'models.status' | 'models.import' | 'models.download'>;
 
 export class ModelsService {
-  private readonly downloads = new Map<string, AbortController>();
+  private downloading: string | null = null;
   readonly dir: string;
   constructor(
     userDataDir: string,
-    private readonly emit: Emit,
-    private readonly log: Log,
+    private readonly tasks: TaskRegistry,
   ) {
     this.dir = defaultModelsDir(userDataDir);
   }
@@ -27,42 +25,29 @@ export class ModelsService {
       'models.status': () => modelsStatus(this.dir),
       'models.import': ({ dir }) => importModels(dir, this.dir),
       'models.download': ({ acceptLicense }) => this.download(acceptLicense),
-      'models.cancelDownload': ({ downloadId }) => {
-        const ctl = this.downloads.get(downloadId);
-        if (!ctl) throw new UserError('not-found', 'That download is not running any more.');
-        ctl.abort();
-        return { ok: true as const };
-      },
     };
   }
 
-  dispose(): void {
-    for (const ctl of this.downloads.values()) ctl.abort();
-  }
-
-  private download(acceptLicense: true): { downloadId: string } {
-    if (this.downloads.size) throw new UserError('busy', 'A model download is already running; wait for it or cancel it first.');
-    const downloadId = `d${randomBytes(6).toString('hex')}`;
-    const ctl = new AbortController();
-    this.downloads.set(downloadId, ctl);
-    const finished = (ok: boolean, message: string) => {
-      this.downloads.delete(downloadId);
-      this.emit('models.finished', { downloadId, ok, message });
-    };
-    downloadModels({
-      dir: this.dir,
-      manifest: bundledManifest(),
-      acceptLicense,
-      signal: ctl.signal,
-      onProgress: (p) => this.emit('models.progress', { downloadId, file: p.file, receivedBytes: p.receivedBytes, totalBytes: p.totalBytes }),
-    }).then(
-      (r) => finished(true, r.downloaded.length ? `Downloaded ${r.downloaded.length} model file(s); ProPainter is ready.` : 'The model files were already complete.'),
-      (err) => {
-        if (ctl.signal.aborted) return finished(false, 'Download cancelled; run it again to resume.');
-        if (!isUserError(err)) this.log.error('model download failed', err);
-        finished(false, isUserError(err) ? err.message : 'The download failed; check the network connection and retry (it resumes where it stopped).');
+  private download(acceptLicense: true): Task<'download'> {
+    const running = this.downloading ? this.tasks.get(this.downloading) : null;
+    if (running && (running.state === 'running' || running.state === 'queued')) throw new UserError('busy', 'A model download is already running; wait for it or cancel it first.');
+    const task = this.tasks.run(
+      'download',
+      { files: 0 },
+      async (signal, t) => {
+        const r = await downloadModels({
+          dir: this.dir,
+          manifest: bundledManifest(),
+          acceptLicense,
+          signal,
+          onProgress: (p) => t.progress(p.file, p.receivedBytes, p.totalBytes, 'bytes'),
+        });
+        t.update({ files: r.downloaded.length });
+        return r.downloaded.length ? `Downloaded ${r.downloaded.length} model file(s); ProPainter is ready.` : 'The model files were already complete.';
       },
+      { cancelled: 'Download cancelled; run it again to resume.', failed: 'The download failed; check the network connection and retry (it resumes where it stopped).' },
     );
-    return { downloadId };
+    this.downloading = task.taskId;
+    return task;
   }
 }

@@ -24,7 +24,7 @@ export function lowerEnginePriority(pid: number | undefined): void {
 }
 
 export function nodeEngineLauncher(engineModule: string): EngineLauncher {
-  return (): EngineConnection => {
+  return (_label: string): EngineConnection => {
     if (!existsSync(engineModule)) throw new UserError('not-found', `The engine (${engineModule}) is not built; run "npm run build" and retry.`);
     const child = fork(engineModule, [], { stdio: ['ignore', 'inherit', 'inherit', 'ipc'], serialization: 'json' });
     lowerEnginePriority(child.pid);

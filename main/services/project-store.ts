@@ -13,6 +13,7 @@ import { describeWriteError, writeFileAtomic } from './atomic-file';
 import type { Log } from './log';
 import type { RecentProjects } from './recent-projects';
 import type { SessionRecovery } from './recovery';
+import { sourceMismatch } from './source-check';
 
 export const PROJECT_EXTENSION = '.cleanplate';
 export const SAMPLE_PROJECT = 'sample.cleanplate';
@@ -180,12 +181,8 @@ export class ProjectStore {
 
   private async withMedia(doc: ProjectDoc, projectPath: string | null, notice: string | null): Promise<OpenedProject> {
     const media = await this.o.media.open(doc.source.path);
-    const p = media.probe;
-    if (p.width !== doc.source.width || p.height !== doc.source.height || p.frameCount !== doc.source.frameCount)
-      throw new UserError(
-        'bad-input',
-        `The source video ${doc.source.path} is ${p.width}x${p.height} with ${p.frameCount} frames, but the project was made for ${doc.source.width}x${doc.source.height} with ${doc.source.frameCount}; it was replaced by a different file.`,
-      );
+    const mismatch = sourceMismatch(doc, media.probe);
+    if (mismatch) throw mismatch;
     return { doc, path: projectPath, media, notice };
   }
 

@@ -1,13 +1,14 @@
 /**
- * Host events into the store: job progress and streamed result frames, thumbnails, frame-cache fill,
- * exports, model downloads, propagated keys and menu commands. High-rate events (frames, thumbnails)
- * only bump a version number, at most once per animation frame.
+ * Host events into the store: every task's progress and end (renders, propagation, exports, model
+ * downloads), streamed result frames, propagated keys, thumbnails, frame-cache fill and menu
+ * commands. High-rate events (frames, thumbnails) only bump a version number, at most once per
+ * animation frame.
  */
 import { onEvent } from '../bridge';
 import type { ActionContext } from '../actions';
 import { actions } from '../actions';
 import { applyPropagatedKey } from '../shapes/edits';
-import { editorStore, ops } from '../state/store';
+import { editorStore, latestTask, ops } from '../state/store';
 import { openProjectAt, openVideoAt, refreshModels } from './host';
 import { media } from './media';
 
@@ -42,70 +43,57 @@ class Rate {
 
 export function subscribeHostEvents(ctx: ActionContext): () => void {
   const rate = new Rate();
-  const currentJob = (jobId: string) => editorStore.getState().job.summary?.jobId === jobId;
-  const currentPropagation = (jobId: string) => editorStore.getState().propagation?.jobId === jobId;
-  const bumpResults = batched(() => ops.setJob((j) => void (j.resultsVersion += 1)));
+  const currentRender = (taskId: string) => latestTask(editorStore.getState(), 'render')?.task.taskId === taskId;
+  const currentPropagation = (taskId: string) => latestTask(editorStore.getState(), 'propagate')?.task.taskId === taskId;
+  const bumpResults = batched(() => ops.bumpResults());
   const bumpThumbs = batched(() => ops.setHost({ thumbnailsVersion: editorStore.getState().thumbnailsVersion + 1 }));
 
   const offs = [
-    onEvent('job.started', ({ job }) => {
-      if (currentJob(job.jobId)) {
-        rate.reset();
-        ops.setJob((j) => void (j.summary = job));
+    onEvent('task.progress', ({ task }) => {
+      const known = editorStore.getState().tasks[task.taskId];
+      if (task.kind === 'render' && known?.task.state === 'queued' && task.state === 'running') rate.reset();
+      ops.setTask(task);
+      if (task.kind === 'render' && currentRender(task.taskId)) {
+        ops.updateTask(task.taskId, (entry) => {
+          const fps = rate.fps();
+          const left = task.detail.totalFrames - media.results.count;
+          entry.fps = fps;
+          entry.etaSec = fps && left > 0 ? left / fps : null;
+        });
       }
     }),
-    onEvent('job.progress', ({ jobId, stage, done, total }) => {
-      if (currentPropagation(jobId)) {
-        const p = editorStore.getState().propagation!;
-        ops.setHost({ propagation: { ...p, done, total } });
-        return;
+    onEvent('task.finished', ({ task }) => {
+      ops.setTask(task);
+      switch (task.kind) {
+        case 'render':
+          if (!currentRender(task.taskId)) return;
+          ops.updateTask(task.taskId, (entry) => void (entry.etaSec = task.state === 'done' ? 0 : null));
+          ops.bumpResults();
+          break;
+        case 'export':
+          if (task.state === 'done') ops.message('info', task.message ?? `Exported ${task.detail.path}`);
+          else if (task.state === 'failed' && task.message) ops.message('error', task.message);
+          break;
+        case 'download':
+          if (task.message) ops.message(task.state === 'done' ? 'info' : 'error', task.message);
+          void refreshModels();
+          break;
+        case 'propagate':
+          break;
       }
-      if (!currentJob(jobId)) return;
-      ops.setJob((j) => {
-        const fps = rate.fps();
-        const finished = media.results.count;
-        const left = (j.summary?.totalFrames ?? total) - finished;
-        j.progress = { stage, done, total, fps, etaSec: fps && left > 0 ? left / fps : null };
-      });
     }),
-    onEvent('job.frame', ({ jobId, index, ref }) => {
-      if (!currentJob(jobId) || media.results.jobId !== jobId) return;
+    onEvent('job.frame', ({ taskId, index, ref }) => {
+      if (!currentRender(taskId) || media.results.jobId !== taskId) return;
       media.results.add(index, ref);
       rate.frame();
       bumpResults();
     }),
-    onEvent('job.notice', ({ jobId, message }) => {
-      if (currentJob(jobId)) ops.setJob((j) => void j.notices.push(message));
-      else if (currentPropagation(jobId)) ops.message('info', message);
-    }),
-    onEvent('job.done', ({ job, seconds }) => {
-      if (currentPropagation(job.jobId)) {
-        const p = editorStore.getState().propagation!;
-        ops.setHost({ propagation: { ...p, done: p.total, state: 'done', message: null } });
-        return;
-      }
-      if (!currentJob(job.jobId)) return;
-      ops.setJob((j) => {
-        j.summary = job;
-        j.seconds = seconds;
-        if (j.progress) j.progress = { ...j.progress, done: j.progress.total, etaSec: 0 };
-        j.resultsVersion += 1;
-      });
-    }),
-    onEvent('job.failed', ({ job, message }) => {
-      if (currentPropagation(job.jobId)) {
-        const p = editorStore.getState().propagation!;
-        ops.setHost({ propagation: { ...p, state: job.state === 'cancelled' ? 'cancelled' : 'failed', message: job.state === 'cancelled' ? null : message } });
-        return;
-      }
-      if (!currentJob(job.jobId)) return;
-      ops.setJob((j) => {
-        j.summary = job;
-        j.error = job.state === 'cancelled' ? null : message;
-      });
+    onEvent('job.notice', ({ taskId, message }) => {
+      if (currentRender(taskId)) ops.updateTask(taskId, (entry) => void entry.notices.push(message));
+      else if (currentPropagation(taskId)) ops.message('info', message);
     }),
     onEvent('job.propagatedKey', (payload) => {
-      if (!currentPropagation(payload.jobId)) return;
+      if (!currentPropagation(payload.taskId)) return;
       if (!applyPropagatedKey(ops, payload)) ops.message('error', 'A propagated key did not match the layer any more; it was skipped.');
     }),
     onEvent('media.thumbnail', ({ mediaId, index, ref }) => {
@@ -115,28 +103,6 @@ export function subscribeHostEvents(ctx: ActionContext): () => void {
     }),
     onEvent('media.frameCache', ({ mediaId, cached, total }) => {
       if (media.info?.mediaId === mediaId) ops.setHost({ frameCache: { cached, total } });
-    }),
-    onEvent('export.progress', ({ exportId, done, total }) => {
-      const e = editorStore.getState().exporting;
-      if (e?.exportId === exportId) ops.setHost({ exporting: { ...e, done, total } });
-    }),
-    onEvent('export.finished', ({ exportId, state, path, message }) => {
-      const e = editorStore.getState().exporting;
-      if (e?.exportId !== exportId) return;
-      ops.setHost({ exporting: { ...e, state, path, message, done: state === 'done' ? e.total : e.done } });
-      if (state === 'done') ops.message('info', `Exported ${path ?? ''}`);
-      else if (state === 'failed' && message) ops.message('error', message);
-    }),
-    onEvent('models.progress', ({ downloadId, file, receivedBytes, totalBytes }) => {
-      const d = editorStore.getState().download;
-      if (d?.downloadId === downloadId) ops.setHost({ download: { ...d, file, receivedBytes, totalBytes } });
-    }),
-    onEvent('models.finished', ({ downloadId, ok, message }) => {
-      const d = editorStore.getState().download;
-      if (d?.downloadId !== downloadId) return;
-      ops.setHost({ download: { ...d, state: ok ? 'done' : 'failed', message } });
-      ops.message(ok ? 'info' : 'error', message);
-      void refreshModels();
     }),
     onEvent('app.command', ({ command, path }) => {
       if (command === 'openPath') {

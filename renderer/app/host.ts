@@ -7,8 +7,7 @@ import type { ExportFormat, ProjectDoc } from '../../common/project/schema';
 import { api, ContractError, hostInfo } from '../bridge';
 import type { ActionContext } from '../actions';
 import { addBitmapLayer, propagationTarget } from '../shapes/edits';
-import { ops } from '../state/store';
-import { editorStore } from '../state/store';
+import { editorStore, isActive, latestTask, ops, PENDING_RENDER } from '../state/store';
 import { acceptLicense, askPath, confirmDialog } from './dialogs';
 import { media } from './media';
 import { projectLoads } from './testHooks';
@@ -162,38 +161,51 @@ export async function refreshModels(): Promise<void> {
 export async function runJob(): Promise<void> {
   const doc = ops.doc();
   if (!doc) return;
-  const running = editorStore.getState().job.summary;
-  if (running && (running.state === 'running' || running.state === 'queued')) {
+  if (isActive(latestTask(editorStore.getState(), 'render')?.task)) {
     ops.message('info', 'A job is already running; cancel it first or wait until it finishes.');
     return;
   }
-  ops.resetJob();
-  ops.setJob((j) => {
-    j.progress = { stage: 'starting', done: 0, total: doc.range.out - doc.range.in + 1, fps: null, etaSec: null };
-    j.outpaint = doc.outpaint.enabled ? { scaleH: doc.outpaint.scaleH, scaleW: doc.outpaint.scaleW } : null;
+  // Shown as queued until the host answers with the real task.
+  ops.setTask({
+    taskId: PENDING_RENDER,
+    kind: 'render',
+    state: 'queued',
+    progress: { stage: 'starting', done: 0, total: doc.range.out - doc.range.in + 1, unit: 'frames' },
+    message: null,
+    createdAt: new Date().toISOString(),
+    seconds: null,
+    detail: {
+      mode: doc.outpaint.enabled ? 'outpaint' : 'inpaint',
+      engine: doc.engine.id,
+      range: { in: doc.range.in, out: doc.range.out },
+      finishedFrames: 0,
+      totalFrames: doc.range.out - doc.range.in + 1,
+      device: null,
+      previewPrefix: '',
+      outpaint: doc.outpaint.enabled ? { scaleH: doc.outpaint.scaleH, scaleW: doc.outpaint.scaleW } : null,
+    },
   });
-  const summary = await guard(() => api.job.start({ doc, mode: doc.outpaint.enabled ? 'outpaint' : 'inpaint' }));
-  if (!summary) {
-    ops.resetJob();
-    return;
-  }
-  media.startJob(summary.jobId);
-  ops.setJob((j) => void (j.summary = summary));
+  const task = await guard(() => api.job.start({ doc, mode: doc.outpaint.enabled ? 'outpaint' : 'inpaint' }));
+  ops.removeTask(PENDING_RENDER);
+  if (!task) return;
+  media.startJob(task.taskId);
+  if (!editorStore.getState().tasks[task.taskId]) ops.setTask(task); // events may have come first
   ops.setSession({ showResult: true });
 }
 
+/** Cancels the running render, else the running propagation. */
 export async function cancelJob(): Promise<void> {
   const s = editorStore.getState();
-  const jobId = s.job.summary && (s.job.summary.state === 'running' || s.job.summary.state === 'queued') ? s.job.summary.jobId : s.propagation?.state === 'running' ? s.propagation.jobId : null;
-  if (jobId) await guard(() => api.job.cancel({ jobId }));
+  const target = [latestTask(s, 'render'), latestTask(s, 'propagate')].find((e) => isActive(e?.task) && e!.task.taskId !== PENDING_RENDER);
+  if (target) await guard(() => api.task.cancel({ taskId: target.task.taskId }));
 }
 
 export async function exportVideo(format: ExportFormat, crf: number, pathArg?: string | null): Promise<void> {
   const s = editorStore.getState();
   const doc = ops.doc();
-  const job = s.job.summary;
+  const render = latestTask(s, 'render')?.task;
   if (!doc) return;
-  if (!job || job.state !== 'done') {
+  if (!render || render.state !== 'done') {
     ops.message('info', 'Run the removal first (Run); the export writes the finished result at full quality.');
     return;
   }
@@ -212,8 +224,8 @@ export async function exportVideo(format: ExportFormat, crf: number, pathArg?: s
       )) ?? null;
   }
   if (!path) return;
-  const started = await guard(() => api.export.start({ jobId: job.jobId, path: path!, format, crf }));
-  if (started) ops.setHost({ exporting: { exportId: started.exportId, done: 0, total: job.totalFrames, state: 'running', path, message: null } });
+  const task = await guard(() => api.export.start({ renderId: render.taskId, path: path!, format, crf }));
+  if (task && !editorStore.getState().tasks[task.taskId]) ops.setTask(task);
 }
 
 export async function propagate(direction: 'forward' | 'backward'): Promise<void> {
@@ -230,11 +242,10 @@ export async function propagate(direction: 'forward' | 'backward'): Promise<void
     ops.message('info', `Nothing to propagate ${direction}: move the playhead ${direction === 'forward' ? 'before the out' : 'after the in'} point.`);
     return;
   }
-  const summary = await guard(() =>
+  const task = await guard(() =>
     api.job.propagate({ doc, layerId: target.layerId, shapeId: target.shapeId, fromFrame: session.frame, direction, toFrame, keyEvery: session.propagateKeyEvery }),
   );
-  if (summary)
-    ops.setHost({ propagation: { jobId: summary.jobId, layerId: target.layerId, done: 0, total: Math.abs(toFrame - session.frame), state: 'running', message: null } });
+  if (task && !editorStore.getState().tasks[task.taskId]) ops.setTask(task);
 }
 
 /** The host side of the action registry. */
@@ -316,8 +327,8 @@ export function hostActions(): ActionContext['host'] {
       void guard(async () => {
         const status = editorStore.getState().models ?? (await api.models.status());
         if (!(await acceptLicense(status))) return;
-        const { downloadId } = await api.models.download({ acceptLicense: true });
-        ops.setHost({ download: { downloadId, file: '', receivedBytes: 0, totalBytes: 0, state: 'running', message: null } });
+        const task = await api.models.download({ acceptLicense: true });
+        if (!editorStore.getState().tasks[task.taskId]) ops.setTask(task);
       }),
     runJob: () => void runJob(),
     cancelJob: () => void cancelJob(),

@@ -7,7 +7,7 @@ import { useEffect, useRef, useState } from 'react';
 import { Group, Image as KImage, Layer } from 'react-konva';
 import { media } from '../app/media';
 import { mediaUrl } from '../bridge';
-import { ops, useEditor } from '../state/store';
+import { latestTask, ops, useEditor } from '../state/store';
 
 export interface Shown {
   index: number;
@@ -50,7 +50,7 @@ export function useSourceFrame(frame: number, mediaId: string | null): Shown | n
 
 /** The job's preview of `frame` once it exists. */
 export function useResultFrame(frame: number, enabled: boolean): Shown | null {
-  const version = useEditor((s) => s.job.resultsVersion);
+  const version = useEditor((s) => s.resultsVersion);
   const [shown, setShown] = useState<Shown | null>(null);
   useEffect(() => {
     const ref = enabled ? media.results.ref(frame) : null;
@@ -91,7 +91,7 @@ export function FrameLayer(props: { source: Shown | null; result: Shown | null; 
   const split = useEditor((s) => s.session.split);
   const showResult = useEditor((s) => s.session.showResult);
   const splitPosition = useEditor((s) => s.session.splitPosition);
-  const outpaint = useEditor((s) => s.job.outpaint);
+  const outpaint = useEditor((s) => latestTask(s, 'render')?.task.detail.outpaint ?? null);
   const { source, result, width, height } = props;
   const splitX = Math.round(width * splitPosition);
   const r = result ? resultRect(result, width, height, outpaint) : null;

@@ -47,7 +47,7 @@ export function Viewer() {
   const tool = useEditor((s) => s.session.tool);
   const showResult = useEditor((s) => s.session.showResult);
   const split = useEditor((s) => s.session.split);
-  const resultsVersion = useEditor((s) => s.job.resultsVersion);
+  const resultsVersion = useEditor((s) => s.resultsVersion);
   const [panning, setPanning] = useState(false);
   const pan = useRef<{ sx: number; sy: number; pointerId: number } | null>(null);
   const toolPointer = useRef<number | null>(null);

@@ -9,7 +9,7 @@ import { actionContext } from '../app/editor';
 import { exportVideo } from '../app/host';
 import { media } from '../app/media';
 import { updateEngine, updateExport, updateOutpaint } from '../shapes/edits';
-import { ops, useEditor } from '../state/store';
+import { isActive, latestTask, ops, PENDING_RENDER, useEditor } from '../state/store';
 import { NumberField } from './controls';
 
 const DEVICES: { id: Device; label: string }[] = [
@@ -43,7 +43,7 @@ function formatEta(sec: number | null): string {
 
 function EngineStatus() {
   const models = useEditor((s) => s.models);
-  const download = useEditor((s) => s.download);
+  const download = useEditor((s) => latestTask(s, 'download')?.task ?? null);
   const pp = models?.engines.find((e) => e.id === 'propainter');
   return (
     <div className="engine-status" data-testid="engine-status">
@@ -59,16 +59,16 @@ function EngineStatus() {
         <button data-testid="import-models" title={actions.tooltip('import-models')} onClick={() => actions.run('import-models', actionContext)}>
           Import models folder…
         </button>
-        <button data-testid="download-models" title={actions.tooltip('download-models')} disabled={download?.state === 'running'} onClick={() => actions.run('download-models', actionContext)}>
+        <button data-testid="download-models" title={actions.tooltip('download-models')} disabled={isActive(download)} onClick={() => actions.run('download-models', actionContext)}>
           Download models…
         </button>
       </div>
-      {download && download.state === 'running' && (
+      {download && isActive(download) && (
         <div className="row">
           <div className="progress" style={{ flex: 1 }}>
-            <div style={{ width: `${download.totalBytes ? (100 * download.receivedBytes) / download.totalBytes : 0}%` }} />
+            <div style={{ width: `${download.progress?.total ? (100 * download.progress.done) / download.progress.total : 0}%` }} />
           </div>
-          <span className="hint">{download.file || 'starting…'}</span>
+          <span className="hint">{download.progress?.stage || 'starting…'}</span>
         </div>
       )}
     </div>
@@ -169,17 +169,19 @@ function Settings({ doc, running }: { doc: ProjectDoc; running: boolean }) {
 }
 
 function Progress() {
-  const job = useEditor((s) => s.job);
-  const summary = job.summary;
-  const p = job.progress;
-  const total = summary?.totalFrames ?? p?.total ?? 0;
-  // `job` changes with every batch of streamed frames, so this re-renders as they arrive.
-  const done = summary?.state === 'done' ? total : Math.max(summary?.finishedFrames ?? 0, media.results.count);
-  if (!summary && !p) return null;
+  const entry = useEditor((s) => latestTask(s, 'render'));
+  // Re-rendered with every batch of streamed frames, as the finished count arrives.
+  useEditor((s) => s.resultsVersion);
+  if (!entry) return null;
+  const { task } = entry;
+  const p = task.progress;
+  const total = task.detail.totalFrames;
+  const done = task.state === 'done' ? total : Math.max(task.detail.finishedFrames, media.results.count);
+  const pending = task.taskId === PENDING_RENDER;
   return (
-    <div data-testid="job-progress" data-state={summary?.state ?? 'starting'} data-finished={done} data-total={total}>
+    <div data-testid="job-progress" data-state={pending ? 'starting' : task.state} data-finished={done} data-total={total}>
       <div className="row">
-        <div className={`progress${summary?.state === 'done' ? ' ok' : ''}`} style={{ flex: 1 }}>
+        <div className={`progress${task.state === 'done' ? ' ok' : ''}`} style={{ flex: 1 }}>
           <div style={{ width: `${total ? (100 * done) / total : 0}%` }} />
         </div>
         <span>
@@ -187,22 +189,22 @@ function Progress() {
         </span>
       </div>
       <div className="hint">
-        {summary?.state === 'done'
-          ? `Done in ${job.seconds?.toFixed(1) ?? '?'} s on ${summary.device ?? 'cpu'} (${summary.engine}).`
-          : summary?.state === 'cancelled'
+        {task.state === 'done'
+          ? `Done in ${task.seconds?.toFixed(1) ?? '?'} s on ${task.detail.device ?? 'cpu'} (${task.detail.engine}).`
+          : task.state === 'cancelled'
             ? 'Cancelled.'
-            : summary?.state === 'failed'
+            : task.state === 'failed'
               ? 'Failed.'
-              : `${p?.stage ?? 'starting'}${p && p.total ? ` ${p.done}/${p.total}` : ''} · ${p?.fps ? `${p.fps.toFixed(1)} frames/s` : '— frames/s'} · ETA ${formatEta(p?.etaSec ?? null)}${summary?.device ? ` · ${summary.device}` : ''}`}
+              : `${p?.stage ?? 'starting'}${p && p.total ? ` ${p.done}/${p.total}` : ''} · ${entry.fps ? `${entry.fps.toFixed(1)} frames/s` : '— frames/s'} · ETA ${formatEta(entry.etaSec)}${task.detail.device ? ` · ${task.detail.device}` : ''}`}
       </div>
-      {job.notices.map((n, i) => (
+      {entry.notices.map((n, i) => (
         <div className="notice-line" key={i} data-testid="job-notice">
           {n}
         </div>
       ))}
-      {job.error && (
+      {task.state === 'failed' && task.message && (
         <div className="error-line" data-testid="job-error">
-          {job.error}
+          {task.message}
         </div>
       )}
     </div>
@@ -210,10 +212,12 @@ function Progress() {
 }
 
 function Export({ doc }: { doc: ProjectDoc }) {
-  const job = useEditor((s) => s.job.summary);
-  const exporting = useEditor((s) => s.exporting);
-  const ready = job?.state === 'done';
-  const busy = exporting?.state === 'running';
+  const render = useEditor((s) => latestTask(s, 'render')?.task ?? null);
+  const exporting = useEditor((s) => latestTask(s, 'export')?.task ?? null);
+  const ready = render?.state === 'done';
+  const busy = isActive(exporting);
+  const exportDone = exporting?.progress?.done ?? 0;
+  const exportTotal = exporting?.progress?.total ?? render?.detail.totalFrames ?? 0;
   const ex = doc.export;
   return (
     <div className="panel">
@@ -246,11 +250,11 @@ function Export({ doc }: { doc: ProjectDoc }) {
           <div data-testid="export-progress" data-state={exporting.state}>
             <div className="row">
               <div className={`progress${exporting.state === 'done' ? ' ok' : ''}`} style={{ flex: 1 }}>
-                <div style={{ width: `${exporting.total ? (100 * exporting.done) / exporting.total : 0}%` }} />
+                <div style={{ width: `${exporting.state === 'done' ? 100 : exportTotal ? (100 * exportDone) / exportTotal : 0}%` }} />
               </div>
-              <span className="hint">{exporting.state === 'running' ? `${exporting.done}/${exporting.total}` : exporting.state}</span>
+              <span className="hint">{isActive(exporting) ? `${exportDone}/${exportTotal}` : exporting.state}</span>
             </div>
-            {exporting.state === 'done' && exporting.path && <div className="hint" style={{ userSelect: 'text' }}>{exporting.path}</div>}
+            {exporting.state === 'done' && <div className="hint" style={{ userSelect: 'text' }}>{exporting.detail.path}</div>}
             {exporting.message && exporting.state !== 'done' && <div className="error-line">{exporting.message}</div>}
           </div>
         )}
@@ -261,8 +265,7 @@ function Export({ doc }: { doc: ProjectDoc }) {
 
 export function JobPanel() {
   const doc = useEditor((s) => s.history?.doc ?? null);
-  const state = useEditor((s) => s.job.summary?.state ?? (s.job.progress ? 'queued' : null));
-  const running = state === 'running' || state === 'queued';
+  const running = useEditor((s) => isActive(latestTask(s, 'render')?.task));
   if (!doc) return null;
   return (
     <>

@@ -9,7 +9,7 @@ import type { Layer, ShapeLayer } from '../../common/project/schema';
 import { actions } from '../actions';
 import { actionContext } from '../app/editor';
 import { addKeyHere, addLayer, deleteKeyAt, deleteLayer, hasKeyClipboard, moveLayer, setKeyInterp, setLayerProps } from '../shapes/edits';
-import { ops, useEditor } from '../state/store';
+import { isActive, latestTask, ops, useEditor } from '../state/store';
 import { NumberField } from './controls';
 import { Icon } from './icons';
 
@@ -107,8 +107,11 @@ function KeyControls({ layer }: { layer: ShapeLayer }) {
 
 function Propagation({ layer }: { layer: Layer }) {
   const keyEvery = useEditor((s) => s.session.propagateKeyEvery);
-  const propagation = useEditor((s) => s.propagation);
-  const running = propagation?.state === 'running';
+  const propagation = useEditor((s) => latestTask(s, 'propagate')?.task ?? null);
+  const running = isActive(propagation);
+  const done = propagation?.progress?.done ?? 0;
+  const total = propagation ? (propagation.progress?.total ?? Math.abs(propagation.detail.toFrame - propagation.detail.fromFrame)) : 0;
+  const mine = propagation?.detail.layerId === layer.id;
   if (layer.kind === 'bitmap') return null;
   return (
     <>
@@ -122,18 +125,16 @@ function Propagation({ layer }: { layer: Layer }) {
         <NumberField value={keyEvery} min={1} max={100} width={52} onCommit={(v) => ops.setSession({ propagateKeyEvery: Math.round(v) })} />
         <span className="hint">frames</span>
       </div>
-      {propagation && propagation.layerId === layer.id && (
+      {propagation && mine && (
         <div className="row" data-testid="propagate-progress">
           <div className="progress" style={{ flex: 1 }}>
-            <div style={{ width: `${propagation.total ? (100 * propagation.done) / propagation.total : 0}%` }} />
+            <div style={{ width: `${propagation.state === 'done' ? 100 : total ? (100 * done) / total : 0}%` }} />
           </div>
-          <span className="hint">
-            {propagation.state === 'running' ? `${propagation.done}/${propagation.total}` : propagation.state}
-          </span>
+          <span className="hint">{running ? `${done}/${total}` : propagation.state}</span>
           {running && <button onClick={() => actions.run('cancel-job', actionContext)}>Cancel</button>}
         </div>
       )}
-      {propagation?.message && propagation.layerId === layer.id && <div className="error-line">{propagation.message}</div>}
+      {propagation?.state === 'failed' && propagation.message && mine && <div className="error-line">{propagation.message}</div>}
     </>
   );
 }

@@ -1,6 +1,6 @@
 /** Status bar: project, engine readiness, active device, job progress, frame cache, mask coverage. */
 import { media } from '../app/media';
-import { ops, useEditor } from '../state/store';
+import { isActive, latestTask, ops, useEditor } from '../state/store';
 
 function baseName(path: string): string {
   return path.split(/[\\/]/).pop() ?? path;
@@ -11,13 +11,14 @@ export function StatusBar() {
   const path = useEditor((s) => s.projectPath);
   const dirty = useEditor(() => ops.isDirty());
   const models = useEditor((s) => s.models);
-  const job = useEditor((s) => s.job);
+  const job = useEditor((s) => latestTask(s, 'render')?.task ?? null);
+  useEditor((s) => s.resultsVersion); // the finished count below follows the streamed frames
   const cache = useEditor((s) => s.frameCache);
   const proxy = useEditor((s) => s.media?.proxy ?? null);
   const pp = models?.engines.find((e) => e.id === 'propainter');
-  const device = job.summary?.device ?? (doc?.engine.id === 'propainter' ? doc.engine.device : 'cpu');
-  const running = job.summary?.state === 'running' || job.summary?.state === 'queued';
-  const total = job.summary?.totalFrames ?? 0;
+  const device = job?.detail.device ?? (doc?.engine.id === 'propainter' ? doc.engine.device : 'cpu');
+  const running = isActive(job);
+  const total = job?.detail.totalFrames ?? 0;
   return (
     <div className="statusbar" data-testid="status-bar">
       <span title={path ?? 'Not saved yet'}>
@@ -39,9 +40,9 @@ export function StatusBar() {
       <span title="Execution device of the running (or last) job" data-testid="status-device">
         Device: {device}
       </span>
-      {job.summary && (
+      {job && (
         <span data-testid="status-job">
-          {running ? `Removing… ${media.results.count}/${total}` : job.summary.state === 'done' ? `Result ready (${total} frames)` : `Job ${job.summary.state}`}
+          {running ? `Removing… ${media.results.count}/${total}` : job.state === 'done' ? `Result ready (${total} frames)` : `Job ${job.state}`}
         </span>
       )}
     </div>

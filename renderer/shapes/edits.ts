@@ -4,6 +4,7 @@
  * This module adds what only the editor knows: which layer a tool targets, the selection, the key
  * clipboard, and turning a refusal into a one-line message.
  */
+import type { PropagatedKeyPatch } from '../../common/contract/types';
 import { isUserError } from '../../common/errors';
 import { copyKey as copyKeyAt, evaluateShape, minimumVertices } from '../../common/keys';
 import { commands } from '../../common/project/commands';
@@ -253,14 +254,13 @@ export function propagationTarget(ops: EditorOps): { layerId: string; shapeId: s
 }
 
 /** Applies one key produced by mask propagation; all keys of one propagation form one undo step. */
-export function applyPropagatedKey(ops: EditorOps, p: { jobId: string; layerId: string; shapeId: string | null; frame: number; patch: unknown }): boolean {
-  const patch = p.patch as { vertices?: Vertex[]; strokes?: BrushStroke[] } | null;
-  if (!patch) return false;
-  if (p.shapeId && Array.isArray(patch.vertices))
-    return apply(ops, 'Propagate mask', command('setShapeAt', { layerId: p.layerId, shapeId: p.shapeId, frame: p.frame, vertices: patch.vertices }), p.jobId);
-  if (Array.isArray(patch.strokes)) {
+export function applyPropagatedKey(ops: EditorOps, p: { taskId: string; layerId: string; shapeId: string | null; frame: number; patch: PropagatedKeyPatch }): boolean {
+  const patch = p.patch;
+  if (p.shapeId && 'vertices' in patch)
+    return apply(ops, 'Propagate mask', command('setShapeAt', { layerId: p.layerId, shapeId: p.shapeId, frame: p.frame, vertices: patch.vertices }), p.taskId);
+  if ('strokes' in patch) {
     const strokes = patch.strokes;
-    return apply(ops, 'Propagate mask', (d) => strokes.forEach((stroke) => command('addStroke', { layerId: p.layerId, stroke })(d)), p.jobId);
+    return apply(ops, 'Propagate mask', (d) => strokes.forEach((stroke) => command('addStroke', { layerId: p.layerId, stroke })(d)), p.taskId);
   }
   return false;
 }

@@ -2,13 +2,13 @@
  * The editor's one store (zustand + immer). Three parts with different rules:
  * - the document (`history.doc`): changed only through recorded edits (history.ts), undone, saved;
  * - the session (`session`): view, tool, selection, playhead; never undone, never saved (session.ts);
- * - host state (media, job, models, exports, messages): mirrors what the host reports.
+ * - host state (media, tasks, models, messages): mirrors what the host reports.
  * This module has no side effects on the host; `renderer/app/` talks to the bridge.
  */
 import { createStore } from 'zustand/vanilla';
 import { useStore } from 'zustand';
 import { immer } from 'zustand/middleware/immer';
-import type { AppInfo, JobSummary, MediaInfo, ModelsStatus, RecentProject, RecoveryOffer } from '../../common/contract/types';
+import type { AppInfo, MediaInfo, ModelsStatus, RecentProject, RecoveryOffer, Task, TaskKind } from '../../common/contract/types';
 import { isUserError } from '../../common/errors';
 import type { ProjectDoc } from '../../common/project/schema';
 import * as history from './history';
@@ -16,52 +16,14 @@ import type { DocHistory, DocRecipe } from './history';
 import { defaultSession } from './session';
 import type { SessionState } from './session';
 
-export interface JobProgress {
-  stage: string;
-  done: number;
-  total: number;
-  /** Final frames per second since the first one arrived. */
+/** A task as the host last reported it, plus what the renderer derives while it runs. */
+export interface TaskEntry<K extends TaskKind = TaskKind> {
+  task: Task<K>;
+  /** One-line notices the host sent while it ran (provider fallback, out-of-memory retry, ...). */
+  notices: string[];
+  /** Renders: final frames per second since the first one arrived, and the time left. */
   fps: number | null;
   etaSec: number | null;
-}
-
-export interface JobUiState {
-  summary: JobSummary | null;
-  progress: JobProgress | null;
-  notices: string[];
-  error: string | null;
-  /** Bumped whenever a result frame arrives; the index of finished frames lives in `jobResults`. */
-  resultsVersion: number;
-  seconds: number | null;
-  /** Canvas scale of an outpainting job (its results are larger than the source), null for removal. */
-  outpaint: { scaleH: number; scaleW: number } | null;
-}
-
-export interface ExportUiState {
-  exportId: string;
-  done: number;
-  total: number;
-  state: 'running' | 'done' | 'failed' | 'cancelled';
-  path: string | null;
-  message: string | null;
-}
-
-export interface PropagationUiState {
-  jobId: string;
-  layerId: string;
-  done: number;
-  total: number;
-  state: 'running' | 'done' | 'failed' | 'cancelled';
-  message: string | null;
-}
-
-export interface DownloadUiState {
-  downloadId: string;
-  file: string;
-  receivedBytes: number;
-  totalBytes: number;
-  state: 'running' | 'done' | 'failed';
-  message: string | null;
 }
 
 export interface Message {
@@ -80,10 +42,10 @@ export interface EditorState {
   savedToken: number;
   autosavedToken: number;
   session: SessionState;
-  job: JobUiState;
-  exporting: ExportUiState | null;
-  propagation: PropagationUiState | null;
-  download: DownloadUiState | null;
+  /** Every task the host reported (renders, propagations, exports, downloads), oldest first. */
+  tasks: Record<string, TaskEntry>;
+  /** Bumped whenever result frames of the current render arrive; their index lives in `media.results`. */
+  resultsVersion: number;
   models: ModelsStatus | null;
   appInfo: AppInfo | null;
   recent: RecentProject[];
@@ -94,7 +56,19 @@ export interface EditorState {
   messages: Message[];
 }
 
-const emptyJob: JobUiState = { summary: null, progress: null, notices: [], error: null, resultsVersion: 0, seconds: null, outpaint: null };
+/** The most recent task of a kind (renders: the one whose results the viewer shows). */
+export function latestTask<K extends TaskKind>(s: Pick<EditorState, 'tasks'>, kind: K): TaskEntry<K> | null {
+  let found: TaskEntry<K> | null = null;
+  for (const entry of Object.values(s.tasks)) if (entry.task.kind === kind) found = entry as TaskEntry<K>;
+  return found;
+}
+
+export function isActive(task: Task | null | undefined): boolean {
+  return task?.state === 'queued' || task?.state === 'running';
+}
+
+/** Id of the stand-in render shown between pressing Run and the host's answer. */
+export const PENDING_RENDER = 'pending-render';
 
 export function initialEditorState(): EditorState {
   return {
@@ -105,10 +79,8 @@ export function initialEditorState(): EditorState {
     savedToken: 0,
     autosavedToken: 0,
     session: defaultSession,
-    job: emptyJob,
-    exporting: null,
-    propagation: null,
-    download: null,
+    tasks: {},
+    resultsVersion: 0,
     models: null,
     appInfo: null,
     recent: [],
@@ -166,9 +138,9 @@ export function editorOps(store: EditorStore) {
         s.projectPath = path;
         s.savedToken = 0;
         s.autosavedToken = 0;
-        s.job = emptyJob;
-        s.exporting = null;
-        s.propagation = null;
+        // What ran for the previous project does not belong to this one; downloads do.
+        for (const [id, entry] of Object.entries(s.tasks)) if (entry.task.kind !== 'download') delete s.tasks[id];
+        s.resultsVersion = 0;
         s.thumbnailsVersion = 0;
         s.frameCache = null;
         const firstLayer = doc.layers.find((l) => l.kind !== 'bitmap') ?? doc.layers[0];
@@ -261,13 +233,27 @@ export function editorOps(store: EditorStore) {
     },
     clampFrame,
 
-    setJob(recipe: (j: JobUiState) => void) {
-      store.setState((s) => recipe(s.job));
+    /** Adds a task or replaces what the host said about it (keeping what the renderer derived). */
+    setTask(task: Task) {
+      store.setState((s) => {
+        const entry = s.tasks[task.taskId];
+        if (entry) entry.task = task as never;
+        else s.tasks[task.taskId] = { task: task as never, notices: [], fps: null, etaSec: null };
+      });
     },
-    resetJob() {
-      store.setState((s) => void (s.job = emptyJob));
+    updateTask(taskId: string, recipe: (entry: TaskEntry) => void) {
+      store.setState((s) => {
+        const entry = s.tasks[taskId];
+        if (entry) recipe(entry as TaskEntry);
+      });
     },
-    setHost(patch: Partial<Pick<EditorState, 'exporting' | 'propagation' | 'download' | 'models' | 'appInfo' | 'recent' | 'recovery' | 'thumbnailsVersion' | 'frameCache' | 'booting'>>) {
+    removeTask(taskId: string) {
+      store.setState((s) => void delete s.tasks[taskId]);
+    },
+    bumpResults() {
+      store.setState((s) => void (s.resultsVersion += 1));
+    },
+    setHost(patch: Partial<Pick<EditorState, 'models' | 'appInfo' | 'recent' | 'recovery' | 'thumbnailsVersion' | 'frameCache' | 'booting'>>) {
       store.setState((s) => void Object.assign(s, patch));
     },
 

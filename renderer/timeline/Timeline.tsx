@@ -15,7 +15,7 @@ import { mediaUrl } from '../bridge';
 import { Icon } from '../panels/icons';
 import { layerKeyFrames } from '../shapes/keys';
 import { command } from '../shapes/edits';
-import { ops, useEditor } from '../state/store';
+import { latestTask, ops, useEditor } from '../state/store';
 import { MAX_PX_PER_FRAME, frameAtX, nearestIndex, rulerStep, xOfFrame } from './scale';
 
 const LABEL_W = 140;
@@ -138,8 +138,8 @@ function Ruler({ doc, ppf, lane }: { doc: ProjectDoc; ppf: number; lane: Lane })
 
 function JobOverlay({ ppf, lane, frameCount }: { ppf: number; lane: Lane; frameCount: number }) {
   const ref = useRef<HTMLCanvasElement>(null);
-  const version = useEditor((s) => s.job.resultsVersion);
-  const jobState = useEditor((s) => s.job.summary?.state ?? null);
+  const version = useEditor((s) => s.resultsVersion);
+  const jobState = useEditor((s) => latestTask(s, 'render')?.task.state ?? null);
   useEffect(() => {
     const c = ref.current!;
     c.width = Math.ceil(lane.width);

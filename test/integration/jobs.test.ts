@@ -1,7 +1,7 @@
 // Jobs end to end through the web host with the real classic engine in its own process: streamed
 // frames in order with previews served from the cache, the host's event loop kept free (measured),
 // cancel within a second with nothing left behind, a failed job that leaves the project intact and
-// can be retried, and export of the finished result.
+// can be retried, export of the finished result, and at most two engine processes at once.
 import { spawnSync } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs';
 import os from 'node:os';
@@ -9,7 +9,7 @@ import path from 'node:path';
 import { monitorEventLoopDelay } from 'node:perf_hooks';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import WebSocket from 'ws';
-import type { JobSummary, OpenedProject } from '../../common/contract/types';
+import type { OpenedProject, PropagatedKeyPatch, Task } from '../../common/contract/types';
 import { commands } from '../../common/project/index';
 import type { ProjectDoc } from '../../common/project/index';
 import { startWebHost } from '../../main/host/web-host';
@@ -46,8 +46,8 @@ async function call<T>(channel: string, args: unknown): Promise<T> {
   return envelope.value as T;
 }
 
-function eventsOf(jobId: string, name?: string) {
-  return events.filter((e) => (e.payload.jobId ?? (e.payload.job as JobSummary | undefined)?.jobId) === jobId && (!name || e.event === name));
+function eventsOf(taskId: string, name?: string) {
+  return events.filter((e) => (e.payload.taskId ?? (e.payload.task as Task | undefined)?.taskId) === taskId && (!name || e.event === name));
 }
 
 async function waitFor<T>(find: () => T | undefined, timeoutMs = 60_000): Promise<T> {
@@ -60,7 +60,7 @@ async function waitFor<T>(find: () => T | undefined, timeoutMs = 60_000): Promis
   }
 }
 
-const finished = (jobId: string) => waitFor(() => eventsOf(jobId).find((e) => e.event === 'job.done' || e.event === 'job.failed'));
+const finished = (taskId: string) => waitFor(() => eventsOf(taskId, 'task.finished')[0]?.payload.task as Task | undefined);
 
 /** A project on a clip with a moving square, and a keyed polygon around the square. */
 async function projectFor(clip: string, frames: number): Promise<ProjectDoc> {
@@ -91,6 +91,7 @@ beforeAll(async () => {
     sampleDir: path.join(repoRoot, 'dist/sample'),
     emit: (name, payload) => host?.broadcast(name, payload),
     launchEngine: nodeEngineLauncher(engineModule),
+    maxEngines: 2,
     dialogs: null,
     log,
   });
@@ -111,7 +112,7 @@ afterAll(async () => {
 });
 
 describe('jobs through the web host', () => {
-  let doneJob: JobSummary;
+  let doneJob: Task<'render'>;
   let clip: string;
 
   it('streams every final frame in order from an engine process, without stalling the host', async () => {
@@ -119,31 +120,35 @@ describe('jobs through the web host', () => {
     const doc = await projectFor(clip, 30);
     const delay = monitorEventLoopDelay({ resolution: 10 });
     delay.enable();
-    const job = await call<JobSummary>('job.start', { doc, mode: 'inpaint' });
-    await waitFor(() => eventsOf(job.jobId, 'job.started')[0]);
+    const job = await call<Task<'render'>>('job.start', { doc, mode: 'inpaint' });
+    const withDevice = await waitFor(() => eventsOf(job.taskId, 'task.progress').map((e) => e.payload.task as Task<'render'>).find((t) => t.detail.device));
+    expect(withDevice.state).toBe('running');
     const engines = childProcesses('node');
     expect(engines).toHaveLength(1); // the job runs in its own engine process, not here
     expect(os.getPriority(engines[0]!)).toBe(os.constants.priority.PRIORITY_BELOW_NORMAL); // and yields to the host
-    expect(job).toMatchObject({ mode: 'inpaint', engine: 'classic', range: { in: 0, out: 29 }, totalFrames: 30, previewPrefix: `jobs/${job.jobId}/preview/` });
-    const end = await finished(job.jobId);
+    expect(job).toMatchObject({ kind: 'render', detail: { mode: 'inpaint', engine: 'classic', range: { in: 0, out: 29 }, totalFrames: 30, previewPrefix: `jobs/${job.taskId}/preview/` } });
+    const end = (await finished(job.taskId)) as Task<'render'>;
     delay.disable();
-    expect(end.event).toBe('job.done');
+    expect(end.state).toBe('done');
+    expect(eventsOf(job.taskId, 'task.finished')).toHaveLength(1);
 
-    const started = eventsOf(job.jobId, 'job.started');
-    expect(started).toHaveLength(1);
-    expect((started[0]!.payload.job as JobSummary).device).toBeTruthy();
-    const frames = eventsOf(job.jobId, 'job.frame').map((e) => e.payload as { index: number; ref: string });
+    const frames = eventsOf(job.taskId, 'job.frame').map((e) => e.payload as { index: number; ref: string });
     expect(frames.map((f) => f.index)).toEqual(Array.from({ length: 30 }, (_, i) => i));
-    doneJob = (end.payload as { job: JobSummary }).job;
-    expect(doneJob).toMatchObject({ state: 'done', finishedFrames: 30 });
+    doneJob = end;
+    expect(doneJob).toMatchObject({ state: 'done', message: null, detail: { finishedFrames: 30 } });
+    expect(doneJob.seconds).toBeGreaterThan(0);
+    // Progress is throttled: a handful of events, not one per frame and stage.
+    const progress = eventsOf(job.taskId, 'task.progress');
+    expect(progress.length).toBeGreaterThan(0);
+    expect(progress.length).toBeLessThan(30 * 2);
 
     // Previews come from the cache over the media route, as the renderer loads them.
     const preview = await fetch(`http://127.0.0.1:${host.port}/media/${frames[12]!.ref}`);
     expect(preview.status).toBe(200);
     expect(preview.headers.get('content-type')).toBe('image/jpeg');
     expect((await preview.arrayBuffer()).byteLength).toBeGreaterThan(500);
-    expect(statSync(path.join(services.paths.cache, 'jobs', job.jobId, 'result.mkv')).size).toBeGreaterThan(0);
-    expect((await call<JobSummary[]>('job.list', {})).find((j) => j.jobId === job.jobId)?.state).toBe('done');
+    expect(statSync(path.join(services.paths.cache, 'jobs', job.taskId, 'result.mkv')).size).toBeGreaterThan(0);
+    expect((await call<Task[]>('task.list', {})).find((t) => t.taskId === job.taskId)?.state).toBe('done');
 
     // The histogram counts whole 10 ms timer intervals; the delay is the excess. Budgets are measured
     // by benchmarks on an idle machine; here a loose bound only catches a host that does the work itself.
@@ -152,11 +157,12 @@ describe('jobs through the web host', () => {
     expect(excess(delay.percentile(99))).toBeLessThan(250);
   });
 
-  it('exports the finished result with the source audio', async () => {
+  it('exports the finished result with the source audio, as a task like any other', async () => {
     const out = path.join(base, 'clean.mp4');
-    const { exportId } = await call<{ exportId: string }>('export.start', { jobId: doneJob.jobId, path: out, format: 'h264', crf: 20 });
-    const end = await waitFor(() => events.find((e) => e.event === 'export.finished' && e.payload.exportId === exportId));
-    expect(end.payload).toEqual({ exportId, state: 'done', path: out, message: null });
+    const task = await call<Task<'export'>>('export.start', { renderId: doneJob.taskId, path: out, format: 'h264', crf: 20 });
+    expect(task).toMatchObject({ kind: 'export', state: 'running', detail: { renderId: doneJob.taskId, path: out, format: 'h264' } });
+    const end = await finished(task.taskId);
+    expect(end).toMatchObject({ kind: 'export', state: 'done', message: `Exported ${out}` });
     const probe = await probeMedia(out);
     expect(probe).toMatchObject({ width: 192, height: 108, frameCount: 30, fps: { num: 25, den: 1 } });
     expect(probe.audio).toHaveLength(1);
@@ -165,65 +171,88 @@ describe('jobs through the web host', () => {
   it('cancels within a second, leaves nothing behind, and runs again afterwards', async () => {
     const long = makeClip('jobs-long', { width: 320, height: 180, frames: 250, square });
     const doc = await projectFor(long, 250);
-    const job = await call<JobSummary>('job.start', { doc, mode: 'inpaint' });
-    await waitFor(() => eventsOf(job.jobId, 'job.frame')[0]);
+    const job = await call<Task>('job.start', { doc, mode: 'inpaint' });
+    await waitFor(() => eventsOf(job.taskId, 'job.frame')[0]);
     const t0 = Date.now();
-    await call('job.cancel', { jobId: job.jobId });
+    await call('task.cancel', { taskId: job.taskId });
     const elapsed = Date.now() - t0;
     expect(elapsed).toBeLessThan(1000);
-    const end = await finished(job.jobId);
-    expect(end.event).toBe('job.failed');
-    expect((end.payload.job as JobSummary).state).toBe('cancelled');
-    expect(existsSync(path.join(services.paths.cache, 'jobs', job.jobId))).toBe(false);
+    const end = await finished(job.taskId);
+    expect(end).toMatchObject({ state: 'cancelled', message: 'Cancelled.' });
+    expect(existsSync(path.join(services.paths.cache, 'jobs', job.taskId))).toBe(false);
+    expect(childProcesses('node')).toEqual([]); // the cancelled task ended with its engine process
 
-    const again = await call<JobSummary>('job.start', { doc: await projectFor(clip, 30), mode: 'inpaint' });
-    expect((await finished(again.jobId)).event).toBe('job.done');
+    const again = await call<Task>('job.start', { doc: await projectFor(clip, 30), mode: 'inpaint' });
+    expect((await finished(again.taskId)).state).toBe('done');
   });
 
   it('reports a failed job in one line, keeps the project intact, and can be retried', async () => {
     const doc = await projectFor(clip, 30);
     const saved = (await call<{ path: string }>('project.save', { doc, path: path.join(base, 'shot.cleanplate') })).path;
     const before = readFileSync(saved, 'utf8');
-    const job = await call<JobSummary>('job.start', { doc: { ...doc, engine: { ...doc.engine, id: 'propainter' } }, mode: 'inpaint' });
-    const end = await finished(job.jobId);
-    expect(end.event).toBe('job.failed');
-    expect(String(end.payload.message)).toMatch(/ProPainter model/);
-    expect(String(end.payload.message)).not.toContain('\n');
+    const job = await call<Task>('job.start', { doc: { ...doc, engine: { ...doc.engine, id: 'propainter' } }, mode: 'inpaint' });
+    const end = await finished(job.taskId);
+    expect(end.state).toBe('failed');
+    expect(String(end.message)).toMatch(/ProPainter model/);
+    expect(String(end.message)).not.toContain('\n');
     expect(readFileSync(saved, 'utf8')).toBe(before);
-    expect(existsSync(path.join(services.paths.cache, 'jobs', job.jobId))).toBe(false);
+    expect(existsSync(path.join(services.paths.cache, 'jobs', job.taskId))).toBe(false);
 
-    const retry = await call<JobSummary>('job.start', { doc, mode: 'inpaint' });
-    expect((await finished(retry.jobId)).event).toBe('job.done');
+    const retry = await call<Task>('job.start', { doc, mode: 'inpaint' });
+    expect((await finished(retry.taskId)).state).toBe('done');
   });
 
   it('turns an engine process that dies mid-job into a failed job with one clear line', async () => {
     const long = makeClip('jobs-long', { width: 320, height: 180, frames: 250, square });
-    const job = await call<JobSummary>('job.start', { doc: await projectFor(long, 250), mode: 'inpaint' });
-    await waitFor(() => eventsOf(job.jobId, 'job.frame')[0]);
+    const job = await call<Task>('job.start', { doc: await projectFor(long, 250), mode: 'inpaint' });
+    await waitFor(() => eventsOf(job.taskId, 'job.frame')[0]);
     const engines = childProcesses('node');
     expect(engines).toHaveLength(1); // one engine process per job, and only while it runs
     process.kill(engines[0]!, 'SIGKILL');
-    const end = await finished(job.jobId);
-    expect(end.event).toBe('job.failed');
-    expect(end.payload.message).toBe('The engine process stopped unexpectedly (it may have run out of memory); the project is unchanged: retry, or lower the processing size.');
-    expect(existsSync(path.join(services.paths.cache, 'jobs', job.jobId))).toBe(false);
+    const end = await finished(job.taskId);
+    expect(end.state).toBe('failed');
+    expect(end.message).toBe('The engine process stopped unexpectedly (it may have run out of memory); the project is unchanged: retry, or lower the processing size.');
+    expect(existsSync(path.join(services.paths.cache, 'jobs', job.taskId))).toBe(false);
   });
 
-  it('propagates a roto shape along the flow, one key event per new key', async () => {
+  it('propagates a roto shape along the flow, one key event per new key, with the patch typed', async () => {
     const doc = await projectFor(clip, 30);
-    const job = await call<JobSummary>('job.propagate', { doc, layerId: 'sq', shapeId: 'p', fromFrame: 0, direction: 'forward', toFrame: 10, keyEvery: 5 });
-    expect(job).toMatchObject({ mode: 'propagate', range: { in: 0, out: 10 } });
-    const end = await finished(job.jobId);
-    expect(end.event).toBe('job.done');
-    const keys = eventsOf(job.jobId, 'job.propagatedKey').map((e) => e.payload as { layerId: string; shapeId: string; frame: number; patch: { vertices: Array<{ x: number }> } });
+    const job = await call<Task<'propagate'>>('job.propagate', { doc, layerId: 'sq', shapeId: 'p', fromFrame: 0, direction: 'forward', toFrame: 10, keyEvery: 5 });
+    expect(job).toMatchObject({ kind: 'propagate', detail: { layerId: 'sq', shapeId: 'p', fromFrame: 0, toFrame: 10, keys: 0 } });
+    const end = (await finished(job.taskId)) as Task<'propagate'>;
+    expect(end).toMatchObject({ state: 'done', detail: { keys: 2 } });
+    const keys = eventsOf(job.taskId, 'job.propagatedKey').map((e) => e.payload as { layerId: string; shapeId: string; frame: number; patch: PropagatedKeyPatch });
     expect(keys.map((k) => k.frame)).toEqual([5, 10]);
-    expect(keys.every((k) => k.layerId === 'sq' && k.shapeId === 'p' && k.patch.vertices.length === 4)).toBe(true);
+    const vertices = keys.map((k) => ('vertices' in k.patch ? k.patch.vertices : []));
+    expect(keys.every((k, i) => k.layerId === 'sq' && k.shapeId === 'p' && k.patch.frame === k.frame && vertices[i]!.length === 4)).toBe(true);
     // The square moves right by 3 px a frame: the propagated shape follows it.
-    const shift = keys[1]!.patch.vertices[0]!.x - (squareAt(square, 0).x - 4);
+    const shift = vertices[1]![0]!.x - (squareAt(square, 0).x - 4);
     expect(shift).toBeGreaterThan(20);
     expect(shift).toBeLessThan(40);
     await expect(call('job.propagate', { doc, layerId: 'sq', shapeId: 'p', fromFrame: 10, direction: 'forward', toFrame: 3, keyEvery: 5 })).rejects.toThrow(
       'Propagating forward from frame 10 needs a target frame after it (got 3).',
     );
+  });
+
+  it('caps engine processes: more propagations than the cap wait their turn, and all finish', async () => {
+    const doc = await projectFor(clip, 30);
+    const started = await Promise.all(
+      Array.from({ length: 4 }, () => call<Task<'propagate'>>('job.propagate', { doc, layerId: 'sq', shapeId: 'p', fromFrame: 0, direction: 'forward', toFrame: 8, keyEvery: 4 })),
+    );
+    let most = 0;
+    const sampler = setInterval(() => (most = Math.max(most, childProcesses('node').length)), 25);
+    const ends = await Promise.all(started.map((t) => finished(t.taskId)));
+    clearInterval(sampler);
+    expect(ends.map((t) => t.state)).toEqual(['done', 'done', 'done', 'done']);
+    expect(most).toBeGreaterThan(0);
+    expect(most).toBeLessThanOrEqual(2); // CLEANPLATE_MAX_ENGINES is 2 for this host
+  });
+
+  it('refuses a document that claims another size or frame count than its source', async () => {
+    const doc = await projectFor(clip, 30);
+    const wrong = { ...doc, source: { ...doc.source, frameCount: 3000 } };
+    await expect(call('mask.exportSequence', { doc: wrong, dir: path.join(base, 'masks-3000') })).rejects.toThrow(/is 192x108 with 30 frames, but the project was made for 192x108 with 3000/);
+    expect(existsSync(path.join(base, 'masks-3000'))).toBe(false);
+    await expect(call('job.start', { doc: wrong, mode: 'inpaint' })).rejects.toThrow(/with 3000; it was replaced by a different file/);
   });
 });

@@ -12,6 +12,7 @@ import type { ProjectDoc } from '../../common/project/index';
 import { decodeMaskFrames } from '../../main/media/index';
 import { exportMaskSequence } from '../../main/engine/mask-export';
 import { exportMasksInEngine, importMask } from '../../main/services/mask-files';
+import { EnginePool } from '../../main/services/engine-pool';
 import { nodeEngineLauncher } from '../../main/services/node-engine';
 import { makeSquareMasks, repoRoot, runFfmpeg } from '../helpers/media';
 
@@ -102,7 +103,7 @@ describe('mask.exportSequence', () => {
   it('runs in an engine process, not the host: the same files, and its refusals as the same one line', async () => {
     const engineModule = path.join(repoRoot, 'dist/engine/engine.cjs');
     if (!existsSync(engineModule)) spawnSync('flock', ['/tmp/cleanplate-build.lock', process.execPath, 'scripts/build.mjs', 'engine'], { cwd: repoRoot, stdio: 'inherit' });
-    const launch = nodeEngineLauncher(engineModule);
+    const launch = new EnginePool(nodeEngineLauncher(engineModule), 1);
     const d = doc();
     commands.addBitmapLayer(d, { id: 'imported', name: 'Imported', source: { kind: 'png-sequence', path: maskDir, frameCount: 8, ...size } });
     const inHost = path.join(base, 'in-host');

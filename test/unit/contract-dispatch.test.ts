@@ -16,7 +16,7 @@ afterAll(() => rmSync(tmp, { recursive: true, force: true }));
 
 function captureLog() {
   const errors: string[] = [];
-  const log: Log = { info: () => undefined, warn: () => undefined, error: (m, e) => errors.push(`${m}: ${e instanceof Error ? e.message : String(e)}`) };
+  const log: Log = { debug: () => undefined, info: () => undefined, warn: () => undefined, error: (m, e) => errors.push(`${m}: ${e instanceof Error ? e.message : String(e)}`) };
   return { log, errors };
 }
 
