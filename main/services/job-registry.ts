@@ -18,7 +18,7 @@ import type { Log } from './log';
 import type { TaskHandle, TaskRegistry } from './task-registry';
 
 /** How long the engine gets to stop on its own after `cancel` before it is killed (the budget is 1 s). */
-const CANCEL_GRACE_MS = 700;
+const CANCEL_GRACE_MS = 500;
 /** How long a new engine process may take to say it is ready. */
 const START_TIMEOUT_MS = 30_000;
 /** Finished renders whose folders are kept (each holds a lossless copy of the range). */

@@ -60,7 +60,7 @@ async function waitFor<T>(find: () => T | undefined, timeoutMs = 60_000): Promis
   }
 }
 
-const finished = (taskId: string) => waitFor(() => eventsOf(taskId, 'task.finished')[0]?.payload.task as Task | undefined);
+const finished = (taskId: string, timeoutMs?: number) => waitFor(() => eventsOf(taskId, 'task.finished')[0]?.payload.task as Task | undefined, timeoutMs);
 
 /** A project on a clip with a moving square, and a keyed polygon around the square. */
 async function projectFor(clip: string, frames: number): Promise<ProjectDoc> {
@@ -237,16 +237,16 @@ describe('jobs through the web host', () => {
   it('caps engine processes: more propagations than the cap wait their turn, and all finish', async () => {
     const doc = await projectFor(clip, 30);
     const started = await Promise.all(
-      Array.from({ length: 4 }, () => call<Task<'propagate'>>('job.propagate', { doc, layerId: 'sq', shapeId: 'p', fromFrame: 0, direction: 'forward', toFrame: 8, keyEvery: 4 })),
+      Array.from({ length: 4 }, () => call<Task<'propagate'>>('job.propagate', { doc, layerId: 'sq', shapeId: 'p', fromFrame: 0, direction: 'forward', toFrame: 3, keyEvery: 3 })),
     );
     let most = 0;
     const sampler = setInterval(() => (most = Math.max(most, childProcesses('node').length)), 25);
-    const ends = await Promise.all(started.map((t) => finished(t.taskId)));
+    const ends = await Promise.all(started.map((t) => finished(t.taskId, 240_000)));
     clearInterval(sampler);
     expect(ends.map((t) => t.state)).toEqual(['done', 'done', 'done', 'done']);
     expect(most).toBeGreaterThan(0);
     expect(most).toBeLessThanOrEqual(2); // CLEANPLATE_MAX_ENGINES is 2 for this host
-  });
+  }, 300_000);
 
   it('refuses a document that claims another size or frame count than its source', async () => {
     const doc = await projectFor(clip, 30);
