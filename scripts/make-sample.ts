@@ -11,7 +11,7 @@ import { spawnSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { existsSync, mkdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
-import { commands, createProject, serializeProject } from '../common/project/index';
+import { commands, createProject, CURRENT_PROJECT_VERSION, serializeProject } from '../common/project/index';
 import type { ProjectDoc, Vertex } from '../common/project/index';
 import { locateFfmpeg } from '../main/media/locate';
 
@@ -107,7 +107,7 @@ function ffmpegArgs(out: string): string[] {
 }
 
 function generatorKey(appVersion: string): string {
-  return createHash('sha1').update(JSON.stringify({ v: GENERATOR_VERSION, SAMPLE, appVersion, args: ffmpegArgs('OUT') })).digest('hex');
+  return createHash('sha1').update(JSON.stringify({ v: GENERATOR_VERSION, project: CURRENT_PROJECT_VERSION, SAMPLE, appVersion, args: ffmpegArgs('OUT') })).digest('hex');
 }
 
 /** Writes the sample into `outDir` unless it is already there for this generator; returns whether it wrote. */

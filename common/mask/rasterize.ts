@@ -29,7 +29,10 @@
  *   with 255 - layer; hidden layers are skipped. So a subtract layer removes from the layers before it.
  * - Bitmap layers read their frame from `opts.bitmaps` (one byte per pixel at the bitmap's own size),
  *   scaled by nearest neighbour; any non-zero pixel is 255. No provider or no frame = nothing.
+ * - Outside its active range (project/active-range.ts: by default its first to its last key) a layer
+ *   is 0 everywhere, inverted or not: it adds nothing and subtracts nothing.
  */
+import { layerActiveAt } from '../project/active-range';
 import type { BitmapLayer, BrushLayer, Layer, ProjectDoc, ShapeLayer } from '../project/schema';
 import { evaluateShape } from '../keys/evaluate';
 import { flattenPath } from './bezier';
@@ -105,6 +108,7 @@ function layerCoverage(layer: Layer, frame: number, opts: LayerRasterOptions): {
   const scale = Math.sqrt(sx * sy);
   const dilation = layer.dilation * scale;
   const alpha = new Uint8Array(width * height);
+  if (!layerActiveAt(layer, frame, opts.range.out)) return { alpha, box: null };
   const dirty = new Dirty();
   let result: Uint8Array = alpha;
   if (layer.kind === 'brush') brushAlpha(alpha, dirty, layer, frame, opts.range.out, width, height, sx, sy, scale, dilation);

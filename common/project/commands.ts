@@ -21,7 +21,7 @@ import {
   OutpaintSettingsSchema,
   ShapeSchema,
 } from './schema';
-import type { BitmapSource, Layer, ProjectDoc, Shape, ShapeKey, ShapeLayer, Vertex } from './schema';
+import type { BitmapSource, FrameRange, Layer, ProjectDoc, Shape, ShapeKey, ShapeLayer, Vertex } from './schema';
 import type { z } from 'zod';
 import { describeIssue } from './restore';
 
@@ -78,6 +78,7 @@ export const addStroke: Command<{ layerId: string; stroke: StrokeInput }> = (doc
   const parsed = parse(BrushStrokeSchema, stroke, 'stroke');
   claimIds(doc, [parsed.id]);
   layer.strokes.push(parsed);
+  cover(doc, layer, parsed.frame);
 };
 
 export const deleteStroke: Command<{ layerId: string; strokeId: string }> = (doc, { layerId, strokeId }) => {
@@ -96,6 +97,7 @@ export const addShape: Command<{ layerId: string; shape: ShapeInput }> = (doc, {
     throw new UserError('bad-input', `A ${parsed.closed ? 'closed' : 'open'} shape needs at least ${keys.minimumVertices(parsed)} points.`);
   claimIds(doc, [parsed.id]);
   layer.shapes.push(parsed);
+  cover(doc, layer, parsed.keys[0]!.frame, parsed.keys[parsed.keys.length - 1]!.frame);
 };
 
 export const deleteShape: Command<ShapeRef> = (doc, ref) => {
@@ -112,14 +114,14 @@ export const setShapeClosed: Command<ShapeRef & { closed: boolean }> = (doc, { c
 
 /** The whole outline at a frame (auto-key): a drag of points or handles, a propagated key. */
 export const setShapeAt: Command<ShapeRef & { frame: number; vertices: VertexInput[] }> = (doc, { frame, vertices, ...ref }) =>
-  editShape(doc, ref, (shape) => keys.setShapeAt(shape, frame, vertices));
+  editShape(doc, ref, (shape) => keys.setShapeAt(shape, frame, vertices), frame);
 
 export const setVertexAt: Command<ShapeRef & { frame: number; index: number; change: Partial<Vertex> }> = (doc, { frame, index, change, ...ref }) =>
-  editShape(doc, ref, (shape) => keys.setVertexAt(shape, frame, index, change));
+  editShape(doc, ref, (shape) => keys.setVertexAt(shape, frame, index, change), frame);
 
 /** Move, scale or rotate the whole shape at a frame (see keys/edit.ts for matrices). */
 export const transformShape: Command<ShapeRef & { frame: number; matrix: Affine }> = (doc, { frame, matrix, ...ref }) =>
-  editShape(doc, ref, (shape) => keys.transformShapeAt(shape, frame, matrix));
+  editShape(doc, ref, (shape) => keys.transformShapeAt(shape, frame, matrix), frame);
 
 export const insertVertex: Command<ShapeRef & { segment: number; t: number }> = (doc, { segment, t, ...ref }) =>
   editShape(doc, ref, (shape) => keys.insertVertex(shape, segment, t));
@@ -128,9 +130,9 @@ export const deleteVertex: Command<ShapeRef & { index: number }> = (doc, { index
 
 /** Pastes a copied key (keys.copyKey) at a frame. */
 export const pasteKey: Command<ShapeRef & { frame: number; vertices: VertexInput[] }> = (doc, { frame, vertices, ...ref }) =>
-  editShape(doc, ref, (shape) => keys.pasteKey(shape, frame, vertices));
+  editShape(doc, ref, (shape) => keys.pasteKey(shape, frame, vertices), frame);
 
-export const retimeKey: Command<ShapeRef & { from: number; to: number }> = (doc, { from, to, ...ref }) => editShape(doc, ref, (shape) => keys.retimeKey(shape, from, to));
+export const retimeKey: Command<ShapeRef & { from: number; to: number }> = (doc, { from, to, ...ref }) => editShape(doc, ref, (shape) => keys.retimeKey(shape, from, to), to);
 
 export const deleteKey: Command<ShapeRef & { frame: number }> = (doc, { frame, ...ref }) => editShape(doc, ref, (shape) => keys.deleteKey(shape, frame));
 
@@ -152,6 +154,20 @@ export const retimeLayerKeys: Command<{ layerId: string; from: number; to: numbe
     editable.shapes.forEach((shape, i) => {
       if (shape.keys.some((k) => k.frame === from)) editable.shapes[i] = keys.retimeKey(shape, from, to);
     });
+  cover(doc, editable, to);
+};
+
+/**
+ * Sets the frames a layer masks (dragging the ends of its bar on the timeline), or with `range: null`
+ * returns it to following its keys. A locked layer refuses, as it does every content edit.
+ */
+export const setLayerRange: Command<{ layerId: string; range: FrameRange | null }> = (doc, { layerId, range }) => {
+  const layer = doc.layers[layerIndex(doc, layerId)]!;
+  if (layer.locked) throw new UserError('bad-input', `Layer "${layer.name}" is locked: unlock it to change its frames.`);
+  const last = doc.source.frameCount - 1;
+  if (range && (!Number.isInteger(range.in) || !Number.isInteger(range.out) || range.in < 0 || range.out > last || range.in > range.out))
+    throw new UserError('bad-input', `A layer's frames ${range.in}..${range.out} must lie within 0..${last} with the first frame first.`);
+  layer.activeRange = range ? { in: range.in, out: range.out } : null;
 };
 
 // ---- document settings ----
@@ -198,6 +214,7 @@ export const commands = {
   deleteKey,
   setKeyInterp,
   retimeLayerKeys,
+  setLayerRange,
   setRange,
   updateEngine,
   updateOutpaint,
@@ -236,9 +253,25 @@ function findShape(doc: ProjectDoc, { layerId, shapeId }: ShapeRef): { layer: Sh
   return { layer, index };
 }
 
-function editShape(doc: ProjectDoc, ref: ShapeRef, edit: (shape: Shape) => Shape): void {
+/** Replaces a shape with its edited version; an edit keyed at `keyFrame` keeps that frame in the layer's range. */
+function editShape(doc: ProjectDoc, ref: ShapeRef, edit: (shape: Shape) => Shape, keyFrame?: number): void {
   const { layer, index } = findShape(doc, ref);
   layer.shapes[index] = edit(layer.shapes[index]!);
+  if (keyFrame !== undefined) cover(doc, layer, keyFrame);
+}
+
+/**
+ * A key added at frames `from`..`to` of a layer with an explicit active range widens the range to
+ * include them, so new work is never hidden (propagation extends the range this way). A layer that
+ * follows its keys (activeRange null) needs nothing.
+ */
+function cover(doc: ProjectDoc, layer: Layer, from: number, to = from): void {
+  const r = layer.activeRange;
+  if (!r) return;
+  const last = doc.source.frameCount - 1;
+  const lo = Math.max(0, Math.min(r.in, from));
+  const hi = Math.min(last, Math.max(r.out, to));
+  if (lo !== r.in || hi !== r.out) layer.activeRange = { in: lo, out: Math.max(lo, hi) };
 }
 
 /** Refuses ids already used in the document (or twice in `ids`). */

@@ -8,3 +8,4 @@ export type { ProjectSourceInfo } from './create';
 export { commands } from './commands';
 export type { Command, CommandArgs, CommandName, LayerInput, LayerProps, ShapeInput, StrokeInput } from './commands';
 export { formatPath } from './path';
+export { keyedRange, layerActiveAt, layerActiveRange } from './active-range';

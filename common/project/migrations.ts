@@ -8,7 +8,12 @@
  *   - `source.fps` was a decimal number (29.97);
  *   - layers had `type` where version 2 has `kind`, and no `feather` or `dilation`;
  *   - brush strokes had no `hold` (a stroke showed on its own frame only) and no `hardness` (hard).
- * Version 2: schema.ts.
+ * Version 2:
+ *   - layers had no `activeRange`: every layer masked on every frame (a roto shape held its first key
+ *     before it and its last key after it). Version 3 layers mask only within their active range,
+ *     by default from their first key to their last, so migrated layers get the whole clip as an
+ *     explicit range and keep exactly the frames they masked before.
+ * Version 3: schema.ts.
  */
 import { rationalFromDecimal } from '../time';
 import { CURRENT_PROJECT_VERSION } from './schema';
@@ -24,6 +29,16 @@ export const migrations: Record<number, (doc: Json) => Json> = {
       version: 2,
       ...(source && fps ? { source: { ...source, fps } } : {}),
       layers: Array.isArray(doc.layers) ? doc.layers.map(layerV1toV2) : doc.layers,
+    };
+  },
+  2: (doc) => {
+    const source = isObject(doc.source) ? doc.source : null;
+    const frames = typeof source?.frameCount === 'number' && Number.isInteger(source.frameCount) && source.frameCount >= 1 ? source.frameCount : null;
+    const wholeClip = frames ? { in: 0, out: frames - 1 } : null;
+    return {
+      ...doc,
+      version: 3,
+      layers: Array.isArray(doc.layers) ? doc.layers.map((layer) => (isObject(layer) && wholeClip && layer.activeRange === undefined ? { ...layer, activeRange: wholeClip } : layer)) : doc.layers,
     };
   },
 };

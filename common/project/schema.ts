@@ -11,7 +11,7 @@
 import { z } from 'zod';
 import { formatPath } from './path';
 
-export const CURRENT_PROJECT_VERSION = 2;
+export const CURRENT_PROJECT_VERSION = 3;
 
 export const RationalSchema = z.object({
   num: z.number().int().positive(),
@@ -87,6 +87,9 @@ export const BitmapSourceSchema = z.object({
   height: z.number().int().positive(),
 });
 
+/** An inclusive range of frames, in point first. */
+export const FrameRangeSchema = z.object({ in: frameIndex, out: frameIndex }).refine((r) => r.in <= r.out, 'the in point is after the out point');
+
 const layerBase = {
   id,
   name: z.string().min(1).max(200),
@@ -99,6 +102,11 @@ const layerBase = {
   /** Grow (positive) or shrink (negative) the layer's shape, in source pixels. */
   dilation: z.number().min(-500).max(500).default(0),
   color: colorHex.default('#ff3b30'),
+  /**
+   * The frames on which the layer masks anything (inclusive); outside them it adds and subtracts
+   * nothing. Null: from the layer's first key to its last (active-range.ts), so it follows the keys.
+   */
+  activeRange: FrameRangeSchema.nullable().default(null),
 };
 
 export const BrushLayerSchema = z.object({ ...layerBase, kind: z.literal('brush'), strokes: z.array(BrushStrokeSchema).default([]) });
@@ -198,6 +206,8 @@ export const ProjectDocSchema = z
     };
     doc.layers.forEach((layer, l) => {
       claim(layer.id, ['layers', l, 'id']);
+      if (layer.activeRange && layer.activeRange.out >= doc.source.frameCount)
+        ctx.addIssue({ code: 'custom', path: ['layers', l, 'activeRange', 'out'], message: `the layer's active range ends past the last frame (${doc.source.frameCount - 1})` });
       if (layer.kind === 'brush') layer.strokes.forEach((stroke, i) => claim(stroke.id, ['layers', l, 'strokes', i, 'id']));
       if (layer.kind === 'shape') layer.shapes.forEach((shape, i) => claim(shape.id, ['layers', l, 'shapes', i, 'id']));
     });
@@ -207,6 +217,7 @@ export type Vertex = z.infer<typeof VertexSchema>;
 export type ShapeKey = z.infer<typeof ShapeKeySchema>;
 export type Shape = z.infer<typeof ShapeSchema>;
 export type Hold = z.infer<typeof HoldSchema>;
+export type FrameRange = z.infer<typeof FrameRangeSchema>;
 export type BrushStroke = z.infer<typeof BrushStrokeSchema>;
 export type BitmapSource = z.infer<typeof BitmapSourceSchema>;
 export type BrushLayer = z.infer<typeof BrushLayerSchema>;

@@ -6,6 +6,7 @@ import { copyFileSync, existsSync, mkdirSync, mkdtempSync, readdirSync, rmSync, 
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { CURRENT_PROJECT_VERSION } from '../../common/project/schema';
 import { generateFixtures } from '../../models/fixtures';
 import { ffmpegPath, makeClip, makeSquareMasks, runFfmpeg, squareAt } from '../helpers/media';
 import { buildCli, canMountTmpfs, jsonEvents, leftOnTmpfs, onTmpfs, runCli, startCli, type CliRun } from './cli-harness';
@@ -212,6 +213,18 @@ describe('cleanplate inpaint', () => {
     const r = await runCli(['inpaint', clip, '--mask', file, '--out', out]);
     expect(r.code, r.stderr).toBe(0);
     for (const n of [4, 11]) expectRemoved(out, n);
+
+    // A current project whose shape is keyed on frames 4 and 11 only masks those frames and the ones
+    // between (its layer's active range); the square stays in the others. (The version-2 file above
+    // was migrated to mask every frame, as it did when it was written.)
+    const keyed = { ...project, version: CURRENT_PROJECT_VERSION, layers: [{ ...project.layers[0]!, shapes: [{ id: 'shape-1', kind: 'polygon', keys: [4, 11].map((n) => ({ frame: n, vertices: corners(n) })) }] }] };
+    const keyedFile = path.join(tmp, 'square-keyed.cleanplate');
+    writeFileSync(keyedFile, JSON.stringify(keyed, null, 2));
+    const keyedOut = path.join(freshDir('project-keyed'), 'clean.mp4');
+    const k = await runCli(['inpaint', clip, '--mask', keyedFile, '--out', keyedOut]);
+    expect(k.code, k.stderr).toBe(0);
+    for (const n of [4, 8, 11]) expectRemoved(keyedOut, n);
+    for (const n of [1, 14]) expectKept(keyedOut, n);
   });
 });
 

@@ -1,7 +1,7 @@
 // The editor's "propagate mask" on a generated clip: a roto shape and a brush stroke placed on a
 // moving square must follow it, forward and backward, with keys where asked.
 import { describe, expect, it } from 'vitest';
-import { ProjectDocSchema, type ProjectDoc, type Vertex } from '../../common/project/schema';
+import { CURRENT_PROJECT_VERSION, ProjectDocSchema, type ProjectDoc, type Vertex } from '../../common/project/schema';
 import { keySchedule, propagateMask, type PropagatedKeyPatch } from '../../main/engine/mask-propagation';
 import { makeClip, squareAt } from '../helpers/media';
 
@@ -14,7 +14,7 @@ const square = { size: 28, x0: 30, y0: 36, dx: 3, dy: 1, color: 'green' };
 function docFor(clip: string, layers: unknown[]): ProjectDoc {
   return ProjectDocSchema.parse({
     format: 'cleanplate',
-    version: 2,
+    version: CURRENT_PROJECT_VERSION,
     source: { path: clip, width: W, height: H, fps: { num: 25, den: 1 }, frameCount: FRAMES },
     range: { in: 0, out: FRAMES - 1 },
     layers,

@@ -9,6 +9,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { MediaInfo } from '../../common/contract/types';
+import { CURRENT_PROJECT_VERSION } from '../../common/project/schema';
 import type { ProjectDoc } from '../../common/project/schema';
 import { probeMedia } from '../../main/media/index';
 import { createLog } from '../../main/services/log';
@@ -113,7 +114,7 @@ describe('saving', () => {
       const original = readFileSync(path.join(dir, 'p.cleanplate'), 'utf8');
       // Fill what is left, then try to save a document bigger than the free space.
       spawnSync('dd', ['if=/dev/zero', `of=${path.join(dir, 'filler')}`, 'bs=4k', 'count=100']);
-      const big: ProjectDoc = { ...doc, layers: [{ id: 'b', name: 'Brush', kind: 'brush', visible: true, locked: false, mode: 'add', invert: false, feather: 0, dilation: 0, color: '#ff3b30', strokes: Array.from({ length: 200 }, (_, i) => ({ id: `s${i}`, frame: 0, hold: 1, mode: 'paint' as const, radius: 5, hardness: 1, points: Array.from({ length: 60 }, (_, j) => j) })) }] };
+      const big: ProjectDoc = { ...doc, layers: [{ id: 'b', name: 'Brush', kind: 'brush', visible: true, locked: false, mode: 'add', invert: false, feather: 0, dilation: 0, color: '#ff3b30', activeRange: null, strokes: Array.from({ length: 200 }, (_, i) => ({ id: `s${i}`, frame: 0, hold: 1, mode: 'paint' as const, radius: 5, hardness: 1, points: Array.from({ length: 60 }, (_, j) => j) })) }] };
       await expect(store.save(big, path.join(dir, 'p.cleanplate'))).rejects.toThrow(`The disk is full while writing ${path.join(dir, 'p.cleanplate')}; free some space and try again.`);
       expect(readFileSync(path.join(dir, 'p.cleanplate'), 'utf8')).toBe(original);
       expect(tempFilesIn(dir)).toEqual([]);
@@ -162,7 +163,7 @@ describe('opening', () => {
     };
     writeFileSync(file, JSON.stringify(v1));
     const opened = await store.open(file);
-    expect(opened.doc.version).toBe(2);
+    expect(opened.doc.version).toBe(CURRENT_PROJECT_VERSION);
     expect(opened.doc.source.fps).toEqual({ num: 25, den: 1 });
     expect(opened.doc.layers[0]).toMatchObject({ kind: 'brush', strokes: [{ hold: 1, hardness: 1 }] });
     expect(opened.doc.range).toEqual({ in: 1, out: 10 });

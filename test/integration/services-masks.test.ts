@@ -94,6 +94,16 @@ describe('mask.exportSequence', () => {
     }
   });
 
+  it('honours each layer’s active range: nothing outside it, the keys held inside it', async () => {
+    const triangle = [{ x: 100, y: 100 }, { x: 300, y: 100 }, { x: 200, y: 300 }];
+    const d = doc();
+    commands.addLayer(d, { layer: { id: 'roto', name: 'Roto', kind: 'shape', shapes: [{ id: 's', kind: 'polygon', keys: [{ frame: 2, vertices: triangle }, { frame: 5, vertices: triangle }] }] } });
+    const masked = async (name: string) => (await framesOf((await exportMaskSequence(d, path.join(base, name))).dir, 8)).map((f) => f[200 * size.width + 200] === 255);
+    expect(await masked('range-keys')).toEqual([false, false, true, true, true, true, false, false]);
+    commands.setLayerRange(d, { layerId: 'roto', range: { in: 1, out: 6 } });
+    expect(await masked('range-explicit')).toEqual([false, true, true, true, true, true, true, false]);
+  });
+
   it('refuses a folder that already has files, and writes nothing', async () => {
     const out = path.join(base, 'exported');
     await expect(exportMaskSequence(doc(), out)).rejects.toThrow(/already has files in it/);

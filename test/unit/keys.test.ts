@@ -158,7 +158,7 @@ describe('keying rules', () => {
     const asDoc = (shape: Shape) => ({
       source: { path: '/v', relativePath: null, width: 48, height: 48, fps: { num: 25, den: 1 }, frameCount: 20, rotation: 0 as const },
       range: { in: 0, out: 19 },
-      layers: [{ id: 'l', name: 'l', kind: 'shape' as const, visible: true, locked: false, mode: 'add' as const, invert: false, feather: 0, dilation: 0, color: '#ff0000', shapes: [shape] }],
+      layers: [{ id: 'l', name: 'l', kind: 'shape' as const, visible: true, locked: false, mode: 'add' as const, invert: false, feather: 0, dilation: 0, color: '#ff0000', activeRange: null, shapes: [shape] }],
     });
     for (const frame of [0, 5, 10]) {
       const raster = (shape: Shape) => rasterizeMask(asDoc(shape), frame, { width: 48, height: 48 });

@@ -171,3 +171,31 @@ describe('document commands', () => {
     expect(refusal(doc, (d) => commands.updateExport(d, { crf: 52 }))).toMatch(/^export\.crf: Too big/);
   });
 });
+
+describe('layer active range', () => {
+  it('sets, widens with new keys, and returns to following the keys', () => {
+    let doc = run(base(), 'setLayerRange', { layerId: 'roto', range: { in: 2, out: 6 } });
+    expect(doc.layers[1]!.activeRange).toEqual({ in: 2, out: 6 });
+    // The triangle is keyed at 0 and 10, but masks only frames 2..6 now.
+    const size = { width: 108, height: 60 };
+    const rotoOnly = (d: ProjectDoc) => ({ ...d, layers: d.layers.filter((l) => l.id === 'roto') });
+    expect([1, 2, 6, 7].map((f) => rasterizeMask(rotoOnly(doc), f, size).some((v) => v > 0))).toEqual([false, true, true, false]);
+    // A key added outside the range (propagation, paste, retime) widens it, so new work is never hidden.
+    doc = run(doc, 'setShapeAt', { layerId: 'roto', shapeId: 'tri', frame: 30, vertices: tri });
+    expect(doc.layers[1]!.activeRange).toEqual({ in: 2, out: 30 });
+    doc = run(doc, 'retimeLayerKeys', { layerId: 'roto', from: 0, to: 1 });
+    expect(doc.layers[1]!.activeRange).toEqual({ in: 1, out: 30 });
+    doc = run(doc, 'addStroke', { layerId: 'brush', stroke: { id: 'k2', frame: 50, mode: 'paint', radius: 4, points: [5, 5] } });
+    expect(doc.layers[0]!.activeRange).toBeNull(); // following its keys: nothing to widen
+    doc = run(doc, 'setLayerRange', { layerId: 'roto', range: null });
+    expect(doc.layers[1]!.activeRange).toBeNull();
+    expect(rasterizeMask(rotoOnly(doc), 31, size).some((v) => v > 0)).toBe(false);
+  });
+
+  it('refuses a range outside the clip, backwards, or on a locked layer', () => {
+    expect(refusal(base(), (d) => commands.setLayerRange(d, { layerId: 'roto', range: { in: 5, out: 80 } }))).toBe("A layer's frames 5..80 must lie within 0..79 with the first frame first.");
+    expect(refusal(base(), (d) => commands.setLayerRange(d, { layerId: 'roto', range: { in: 6, out: 5 } }))).toMatch(/6\.\.5 must lie within 0\.\.79/);
+    const locked = produce(base(), (d) => commands.updateLayer(d, { layerId: 'roto', props: { locked: true } }));
+    expect(refusal(locked, (d) => commands.setLayerRange(d, { layerId: 'roto', range: null }))).toBe('Layer "Shape 1" is locked: unlock it to change its frames.');
+  });
+});

@@ -6,8 +6,8 @@ import { maskDifference } from './raster.helpers';
 
 const source = { path: '/clips/bmx.mp4', width: 432, height: 240, fps: { num: 30000, den: 1001 }, frameCount: 80 };
 
-/** A version-2 document as JSON, with two layers. */
-function v2(): Record<string, any> {
+/** A current document as JSON, with two layers. */
+function current(): Record<string, any> {
   const doc = createProject(source, '2025-01-02T03:04:05.000Z', '0.1.0');
   return JSON.parse(
     JSON.stringify({
@@ -55,7 +55,7 @@ function failure(json: unknown): string {
 
 describe('restore', () => {
   it('accepts a current document, fills defaults and reports no migration', () => {
-    const r = restore(v2());
+    const r = restore(current());
     expect(r.ok).toBe(true);
     if (!r.ok) return;
     expect(r.migratedFrom).toBeNull();
@@ -93,9 +93,34 @@ describe('restore', () => {
     expect(failure({ ...version1, layers: [{ ...version1.layers[0], type: 'paint' }] })).toMatch(/^layers\[0\]\.kind: Invalid discriminator value/);
   });
 
+  it('migrates a version-2 file so that every layer masks the same frames as before', () => {
+    // Version 2 had no active ranges: a shape held its first key before it and its last key after it.
+    const input = { ...current(), version: 2, layers: current().layers.map(({ activeRange, ...layer }: Record<string, unknown>) => (void activeRange, layer)) };
+    input.layers.push({ id: 'l3', name: 'Inverted', kind: 'brush', invert: true, strokes: [] });
+    const r = restore(input);
+    expect(r.ok).toBe(true);
+    if (!r.ok) return;
+    expect(r.migratedFrom).toBe(2);
+    expect(r.doc.layers.map((l) => l.activeRange)).toEqual([
+      { in: 0, out: 79 },
+      { in: 0, out: 79 },
+      { in: 0, out: 79 },
+    ]);
+    const size = { width: 108, height: 60 };
+    // After the shape's last key (20) it still masks, as version 2 did; so does the inverted empty layer.
+    const withoutInverted = { ...r.doc, layers: r.doc.layers.slice(0, 2) };
+    expect(rasterizeMask(withoutInverted, 79, size).some((v) => v === 255)).toBe(true);
+    expect(rasterizeMask(r.doc, 79, size).every((v) => v === 255)).toBe(true);
+    // A new document follows its keys instead: nothing after the last key.
+    const fresh = restore(current());
+    expect(fresh.ok && fresh.doc.layers.every((l) => l.activeRange === null)).toBe(true);
+    if (fresh.ok) expect(rasterizeMask({ ...fresh.doc, layers: fresh.doc.layers.slice(1) }, 79, size).every((v) => v === 0)).toBe(true);
+  });
+
   it('refuses a file from a newer Cleanplate, and files that are not projects', () => {
-    expect(failure({ ...v2(), version: 3 })).toBe(
-      'this project was saved by a newer Cleanplate (project version 3; this one reads up to 2): update Cleanplate to open it',
+    const newer = CURRENT_PROJECT_VERSION + 1;
+    expect(failure({ ...current(), version: newer })).toBe(
+      `this project was saved by a newer Cleanplate (project version ${newer}; this one reads up to ${CURRENT_PROJECT_VERSION}): update Cleanplate to open it`,
     );
     expect(failure([])).toBe('not a Cleanplate project: expected a JSON object');
     expect(failure(null)).toBe('not a Cleanplate project: expected a JSON object');
@@ -105,34 +130,34 @@ describe('restore', () => {
   });
 
   it('names the field and the problem in one line', () => {
-    const missing = v2();
+    const missing = current();
     delete missing.source.width;
     expect(failure(missing)).toBe('source.width: missing (expected number)');
-    const badRadius = v2();
+    const badRadius = current();
     badRadius.layers[0].strokes[0].radius = -2;
     expect(failure(badRadius)).toBe('layers[0].strokes[0].radius: Too small: expected number to be >0');
-    const oddPoints = v2();
+    const oddPoints = current();
     oddPoints.layers[0].strokes[0].points = [1, 2, 3];
     expect(failure(oddPoints)).toBe('layers[0].strokes[0].points: points must hold x,y pairs');
   });
 
   it('checks the invariants: equal point counts, sorted unique key frames, range, unique ids', () => {
-    const counts = v2();
+    const counts = current();
     counts.layers[1].shapes[0].keys[1].vertices.push({ x: 1, y: 1 });
     expect(failure(counts)).toBe('layers[1].shapes[0].keys: keys have different point counts (4 and 5)');
-    const unsorted = v2();
+    const unsorted = current();
     unsorted.layers[1].shapes[0].keys[1].frame = 0;
     expect(failure(unsorted)).toBe('layers[1].shapes[0].keys: key frames must increase without repeats (frame 0 follows frame 0)');
-    const range = v2();
+    const range = current();
     range.range = { in: 5, out: 80 };
     expect(failure(range)).toBe('range.out: the out point is past the last frame (79)');
-    const backwards = v2();
+    const backwards = current();
     backwards.range = { in: 9, out: 4 };
     expect(failure(backwards)).toBe('range: the in point is after the out point');
-    const dup = v2();
+    const dup = current();
     dup.layers[1].shapes[0].id = 'k1';
     expect(failure(dup)).toBe('layers[1].shapes[0].id: duplicate id "k1" (already used by layers[0].strokes[0])');
-    const dupLayer = v2();
+    const dupLayer = current();
     dupLayer.layers[1].id = 'l1';
     expect(failure(dupLayer)).toBe('layers[1].id: duplicate id "l1" (already used by layers[0])');
   });
@@ -154,7 +179,7 @@ describe('createProject and serializeProject', () => {
   });
 
   it('serializes stably: schema key order, pretty, final newline, whatever order the keys were set in', () => {
-    const r = restore(v2());
+    const r = restore(current());
     if (!r.ok) throw new Error(r.message);
     const text = serializeProject(r.doc);
     expect(text.endsWith('}\n')).toBe(true);
@@ -168,7 +193,7 @@ describe('createProject and serializeProject', () => {
   });
 
   it('round-trips through text to the same masks, to the pixel', () => {
-    const doc = v2();
+    const doc = current();
     doc.layers[0].strokes[0].points = [10.123456789, 10.987654321, 50.5, 40.25];
     doc.layers[0].feather = 3.3;
     const r = restore(doc);

@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import { layerActiveRange } from '../../common/project/active-range';
 import { LayerSchema } from '../../common/project/schema';
 import type { Layer, ProjectDoc, Vertex } from '../../common/project/schema';
 import { fillPolygon, rasterizeLayer, rasterizeMask, stampPolyline } from '../../common/mask/rasterize';
@@ -347,9 +348,57 @@ describe('rasterizeMask: layer options and combination', () => {
         { frame: 10, vertices: [{ x: 6, y: 3 }, { x: 10, y: 3 }, { x: 10, y: 7 }, { x: 6, y: 7 }] },
       ],
     };
-    const d = doc([shapeLayer([moving])]);
+    const d = doc([shapeLayer([moving], { activeRange: { in: 0, out: 99 } })]);
     expect(picture(rasterizeMask(d, 5, size10), 10)[4]).toBe('...####...');
+    // Past its last key (within the layer's active range) the shape holds that key.
     expect(picture(rasterizeMask(d, 20, size10), 10)[4]).toBe('......####');
+  });
+
+  describe('active range', () => {
+    const square = (frame: number) => poly([[2, 2], [6, 2], [6, 6], [2, 6]], { frame });
+    const keyed = () => ({
+      id: id(),
+      kind: 'polygon',
+      keys: [
+        { frame: 36, vertices: [{ x: 2, y: 2 }, { x: 6, y: 2 }, { x: 6, y: 6 }, { x: 2, y: 6 }] },
+        { frame: 68, vertices: [{ x: 3, y: 2 }, { x: 7, y: 2 }, { x: 7, y: 6 }, { x: 3, y: 6 }] },
+      ],
+    });
+
+    it('a shape layer masks only from its first key to its last by default', () => {
+      const d = doc([shapeLayer([keyed()])]);
+      expect([0, 35, 36, 50, 68, 69, 99].map((f) => pixelsSet(rasterizeMask(d, f, size10)))).toEqual([0, 0, 16, 16, 16, 0, 0]);
+    });
+
+    it('an explicit range replaces the keys’ range, holding the first and last key outside them', () => {
+      const d = doc([shapeLayer([keyed()], { activeRange: { in: 10, out: 80 } })]);
+      expect([9, 10, 36, 80, 81].map((f) => pixelsSet(rasterizeMask(d, f, size10)))).toEqual([0, 16, 16, 16, 0]);
+      const narrow = doc([shapeLayer([keyed()], { activeRange: { in: 40, out: 50 } })]);
+      expect([39, 40, 50, 51, 68].map((f) => pixelsSet(rasterizeMask(narrow, f, size10)))).toEqual([0, 16, 16, 0, 0]);
+    });
+
+    it('outside its range an inverted layer masks nothing and a subtract layer subtracts nothing', () => {
+      const inverted = doc([shapeLayer([square(20)], { invert: true })]);
+      expect(pixelsSet(rasterizeMask(inverted, 20, size10))).toBe(100 - 16);
+      expect(pixelsSet(rasterizeMask(inverted, 21, size10))).toBe(0);
+      const base = shapeLayer([rect(0, 0, 10, 10)], { activeRange: { in: 0, out: 99 } });
+      const cut = doc([base, shapeLayer([square(20)], { mode: 'subtract' })]);
+      expect(pixelsSet(rasterizeMask(cut, 20, size10))).toBe(100 - 16);
+      expect(pixelsSet(rasterizeMask(cut, 21, size10))).toBe(100);
+    });
+
+    it('a brush layer’s default range is its strokes’ frames; an explicit range cuts a held stroke short', () => {
+      const strokes = [{ id: id(), frame: 10, hold: 'out', mode: 'paint', radius: 2, points: [5, 5] }];
+      expect([9, 10, 50, 99].map((f) => pixelsSet(rasterizeMask(doc([brushLayer(strokes)], undefined, 99), f, size10)) > 0)).toEqual([false, true, true, true]);
+      const cut = doc([brushLayer(strokes, { activeRange: { in: 0, out: 40 } })], undefined, 99);
+      expect([10, 40, 41].map((f) => pixelsSet(rasterizeMask(cut, f, size10)) > 0)).toEqual([true, true, false]);
+    });
+
+    it('a layer with no keys at all is active nowhere', () => {
+      expect(layerActiveRange(LayerSchema.parse(shapeLayer([])) as Layer, 9)).toBeNull();
+      expect(layerActiveRange(LayerSchema.parse(brushLayer([], { invert: true })) as Layer, 9)).toBeNull();
+      expect(pixelsSet(rasterizeMask(doc([brushLayer([], { invert: true })]), 0, size10))).toBe(0);
+    });
   });
 
   it('rasterizeLayer returns one layer with its own options applied, whatever its mode', () => {
