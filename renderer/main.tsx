@@ -1,5 +1,15 @@
 import { createRoot } from 'react-dom/client';
 import { App } from './App';
+import { connectHost } from './bridge';
+import { Editor } from './editor/Editor';
+import { EditorProvider } from './editor/context';
 import './styles.css';
 
-createRoot(document.getElementById('root')!).render(<App />);
+// One editor per page, connected to the host this page runs in.
+const editor = new Editor(connectHost());
+
+createRoot(document.getElementById('root')!).render(
+  <EditorProvider editor={editor}>
+    <App />
+  </EditorProvider>,
+);

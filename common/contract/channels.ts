@@ -4,6 +4,7 @@
  * from these tables; nothing else names a channel.
  */
 import { z } from 'zod';
+import type { ActionId } from '../actions';
 import { call, event } from './define';
 import type { MediaRef } from './define';
 import { ExportFormatSchema, ProjectDocSchema } from '../project/schema';
@@ -102,11 +103,11 @@ export const events = {
   'job.propagatedKey': event<{ taskId: string; layerId: string; shapeId: string | null; frame: number; patch: PropagatedKeyPatch }>(),
   'media.thumbnail': event<{ mediaId: string; index: number; ref: MediaRef }>(),
   'media.frameCache': event<{ mediaId: string; cached: number; total: number }>(),
-  /** A menu item or OS action the renderer must perform (undo, save, open a file from the OS, ...). */
+  /** A native menu item (an action of common/actions) or a file the OS asked to open (`openPath`). */
   'app.command': event<{ command: AppCommand; path?: string }>(),
 } as const;
 
-export type AppCommand = 'undo' | 'redo' | 'save' | 'saveAs' | 'open' | 'openVideo' | 'export' | 'importModels' | 'help' | 'openPath';
+export type AppCommand = ActionId | 'openPath';
 
 export type Calls = typeof calls;
 export type Events = typeof events;

@@ -1,14 +1,17 @@
 /**
- * Every action of the editor and its shortcuts: the one table. Order is the order of the help
- * overlay within each group.
+ * What every action of the shared table (common/actions) does in the editor. The record is keyed by
+ * the typed action ids, so an action without a handler (or a handler without an action) does not
+ * compile.
  */
-import { ActionRegistry } from './registry';
-import type { Action, ActionContext } from './registry';
+import { actionSpecs } from '../../common/actions';
+import type { ActionId } from '../../common/actions';
+import { setRangeEdge } from '../edits';
 import { layerKeyFrames } from '../shapes/keys';
-import { setRangeEdge } from '../shapes/edits';
+import { ActionRegistry } from './registry';
+import type { Action, ActionContext, ActionHandler } from './registry';
 
-export type { Action, ActionContext, ActionGroup } from './registry';
-export { ActionRegistry } from './registry';
+export type { Action, ActionContext, ActionGroup, ActionHandler, ActionId } from './registry';
+export { ActionRegistry, isMacPlatform } from './registry';
 
 const hasDoc = (ctx: ActionContext) => !!ctx.ops.doc();
 
@@ -39,96 +42,76 @@ function brush(change: (s: { brushRadius: number; brushHardness: number }) => Pa
   return (ctx: ActionContext) => ctx.ops.setSession(change(ctx.ops.session()));
 }
 
-export const actionList: Action[] = [
-  // File
-  { id: 'open-video', label: 'Open Video…', group: 'file', shortcuts: ['Mod+Shift+O'], perform: (c) => c.host.openVideo() },
-  { id: 'open-project', label: 'Open Project…', group: 'file', shortcuts: ['Mod+O'], perform: (c) => c.host.openProject() },
-  { id: 'open-sample', label: 'Open Sample Project', group: 'file', perform: (c) => c.host.openSample() },
-  { id: 'save', label: 'Save', group: 'file', shortcuts: ['Mod+S'], enabled: hasDoc, perform: (c) => c.host.save() },
-  { id: 'save-as', label: 'Save As…', group: 'file', shortcuts: ['Mod+Shift+S'], enabled: hasDoc, perform: (c) => c.host.saveAs() },
-  { id: 'import-masks', label: 'Import Masks…', group: 'file', shortcuts: ['Mod+Shift+I'], enabled: hasDoc, perform: (c) => c.host.importMasks() },
-  { id: 'export-masks', label: 'Export Mask Sequence…', group: 'file', enabled: hasDoc, perform: (c) => c.host.exportMasks() },
-  { id: 'export-video', label: 'Export Video…', group: 'file', shortcuts: ['Mod+E'], enabled: hasDoc, perform: (c) => c.host.exportVideo() },
-  { id: 'import-models', label: 'Import Models Folder…', group: 'file', perform: (c) => c.host.importModels() },
-  { id: 'download-models', label: 'Download Models…', group: 'file', perform: (c) => c.host.downloadModels() },
+export const actionHandlers: Record<ActionId, ActionHandler> = {
+  'open-video': { perform: (c) => c.commands.openVideo() },
+  'open-project': { perform: (c) => c.commands.openProject() },
+  'open-sample': { perform: (c) => c.commands.openSample() },
+  save: { enabled: hasDoc, perform: (c) => c.commands.save() },
+  'save-as': { enabled: hasDoc, perform: (c) => c.commands.saveAs() },
+  'import-masks': { enabled: hasDoc, perform: (c) => c.commands.importMasks() },
+  'export-masks': { enabled: hasDoc, perform: (c) => c.commands.exportMasks() },
+  'export-video': { enabled: hasDoc, perform: (c) => c.commands.exportVideo() },
+  'import-models': { perform: (c) => c.commands.importModels() },
+  'download-models': { perform: (c) => c.commands.downloadModels() },
 
-  // Edit
-  { id: 'undo', label: 'Undo', group: 'edit', shortcuts: ['Mod+Z'], repeats: true, enabled: (c) => c.ops.canUndo(), perform: (c) => c.ops.undo() },
-  { id: 'redo', label: 'Redo', group: 'edit', shortcuts: ['Mod+Shift+Z', 'Mod+Y'], repeats: true, enabled: (c) => c.ops.canRedo(), perform: (c) => c.ops.redo() },
-  {
-    id: 'delete',
-    label: 'Delete Point or Shape',
-    group: 'edit',
-    shortcuts: ['Delete', 'Backspace'],
+  undo: { enabled: (c) => c.ops.canUndo(), perform: (c) => c.ops.undo() },
+  redo: { enabled: (c) => c.ops.canRedo(), perform: (c) => c.ops.redo() },
+  delete: {
     perform: (c) => {
       if (!c.tools.toolKey('delete')) c.tools.deleteSelection();
     },
   },
-  { id: 'copy-key', label: 'Copy Shape Key', group: 'edit', shortcuts: ['Mod+C'], perform: (c) => c.tools.copyKey() },
-  { id: 'paste-key', label: 'Paste Shape Key at Playhead', group: 'edit', shortcuts: ['Mod+V'], perform: (c) => c.tools.pasteKey() },
-  { id: 'confirm', label: 'Close Path', group: 'edit', shortcuts: ['Enter'], perform: (c) => void c.tools.toolKey('enter') },
-  { id: 'cancel', label: 'Cancel Gesture', group: 'edit', shortcuts: ['Escape'], perform: (c) => void c.tools.toolKey('escape') },
+  'copy-key': { perform: (c) => c.tools.copyKey() },
+  'paste-key': { perform: (c) => c.tools.pasteKey() },
+  confirm: { perform: (c) => void c.tools.toolKey('enter') },
+  cancel: { perform: (c) => void c.tools.toolKey('escape') },
 
-  // Tools
-  { id: 'tool-select', label: 'Select / Edit Points', group: 'tools', shortcuts: ['V'], perform: (c) => c.tools.setTool('select') },
-  { id: 'tool-brush', label: 'Brush', group: 'tools', shortcuts: ['B'], perform: (c) => c.tools.setTool('brush') },
-  { id: 'tool-eraser', label: 'Eraser', group: 'tools', shortcuts: ['E'], perform: (c) => c.tools.setTool('eraser') },
-  { id: 'tool-polygon', label: 'Polygon Pen', group: 'tools', shortcuts: ['P'], perform: (c) => c.tools.setTool('polygon') },
-  { id: 'tool-bezier', label: 'Bezier Pen', group: 'tools', shortcuts: ['G'], perform: (c) => c.tools.setTool('bezier') },
-  { id: 'tool-hand', label: 'Hand (pan)', group: 'tools', shortcuts: ['H'], perform: (c) => c.tools.setTool('hand') },
-  { id: 'brush-smaller', label: 'Smaller Brush', group: 'tools', shortcuts: ['['], repeats: true, perform: brush((s) => ({ brushRadius: Math.max(0.5, +(s.brushRadius / 1.15).toFixed(2)) })) },
-  { id: 'brush-larger', label: 'Larger Brush', group: 'tools', shortcuts: [']'], repeats: true, perform: brush((s) => ({ brushRadius: Math.min(1000, +(s.brushRadius * 1.15).toFixed(2)) })) },
-  { id: 'brush-softer', label: 'Softer Brush', group: 'tools', shortcuts: ['Shift+['], repeats: true, perform: brush((s) => ({ brushHardness: Math.max(0, +(s.brushHardness - 0.1).toFixed(2)) })) },
-  { id: 'brush-harder', label: 'Harder Brush', group: 'tools', shortcuts: ['Shift+]'], repeats: true, perform: brush((s) => ({ brushHardness: Math.min(1, +(s.brushHardness + 0.1).toFixed(2)) })) },
+  'tool-select': { perform: (c) => c.tools.setTool('select') },
+  'tool-brush': { perform: (c) => c.tools.setTool('brush') },
+  'tool-eraser': { perform: (c) => c.tools.setTool('eraser') },
+  'tool-polygon': { perform: (c) => c.tools.setTool('polygon') },
+  'tool-bezier': { perform: (c) => c.tools.setTool('bezier') },
+  'tool-hand': { perform: (c) => c.tools.setTool('hand') },
+  'brush-smaller': { perform: brush((s) => ({ brushRadius: Math.max(0.5, +(s.brushRadius / 1.15).toFixed(2)) })) },
+  'brush-larger': { perform: brush((s) => ({ brushRadius: Math.min(1000, +(s.brushRadius * 1.15).toFixed(2)) })) },
+  'brush-softer': { perform: brush((s) => ({ brushHardness: Math.max(0, +(s.brushHardness - 0.1).toFixed(2)) })) },
+  'brush-harder': { perform: brush((s) => ({ brushHardness: Math.min(1, +(s.brushHardness + 0.1).toFixed(2)) })) },
 
-  // Playback and navigation
-  { id: 'play-pause', label: 'Play / Pause (hold and drag to pan)', group: 'playback', shortcuts: ['Space'], enabled: hasDoc, perform: (c) => c.playback.toggle() },
-  { id: 'step-back', label: 'Previous Frame', group: 'playback', shortcuts: ['ArrowLeft'], repeats: true, perform: step(-1) },
-  { id: 'step-forward', label: 'Next Frame', group: 'playback', shortcuts: ['ArrowRight'], repeats: true, perform: step(1) },
-  { id: 'step-back-10', label: 'Back 10 Frames', group: 'playback', shortcuts: ['Shift+ArrowLeft'], repeats: true, perform: step(-10) },
-  { id: 'step-forward-10', label: 'Forward 10 Frames', group: 'playback', shortcuts: ['Shift+ArrowRight'], repeats: true, perform: step(10) },
-  { id: 'shuttle-back', label: 'Shuttle Backwards (J)', group: 'playback', shortcuts: ['J'], perform: (c) => c.playback.shuttle(-1) },
-  { id: 'shuttle-stop', label: 'Stop (K)', group: 'playback', shortcuts: ['K'], perform: (c) => c.playback.shuttle(0) },
-  { id: 'shuttle-forward', label: 'Shuttle Forwards (L)', group: 'playback', shortcuts: ['L'], perform: (c) => c.playback.shuttle(1) },
-  { id: 'go-start', label: 'First Frame', group: 'playback', shortcuts: ['Home'], perform: step(-Infinity) },
-  { id: 'go-end', label: 'Last Frame', group: 'playback', shortcuts: ['End'], perform: step(Infinity) },
-  { id: 'prev-key', label: 'Previous Keyframe', group: 'playback', shortcuts: ['ArrowUp'], repeats: true, perform: jumpToKey(-1) },
-  { id: 'next-key', label: 'Next Keyframe', group: 'playback', shortcuts: ['ArrowDown'], repeats: true, perform: jumpToKey(1) },
-  { id: 'set-in', label: 'Set In Point', group: 'playback', shortcuts: ['I'], enabled: hasDoc, perform: (c) => setRangeEdge(c.ops, 'in', c.ops.session().frame) },
-  { id: 'set-out', label: 'Set Out Point', group: 'playback', shortcuts: ['O'], enabled: hasDoc, perform: (c) => setRangeEdge(c.ops, 'out', c.ops.session().frame) },
-  { id: 'go-in', label: 'Go to In Point', group: 'playback', shortcuts: ['Shift+I'], enabled: hasDoc, perform: (c) => c.ops.setFrame(c.ops.doc()!.range.in) },
-  { id: 'go-out', label: 'Go to Out Point', group: 'playback', shortcuts: ['Shift+O'], enabled: hasDoc, perform: (c) => c.ops.setFrame(c.ops.doc()!.range.out) },
+  'play-pause': { enabled: hasDoc, perform: (c) => c.playback.toggle() },
+  'step-back': { perform: step(-1) },
+  'step-forward': { perform: step(1) },
+  'step-back-10': { perform: step(-10) },
+  'step-forward-10': { perform: step(10) },
+  'shuttle-back': { perform: (c) => c.playback.shuttle(-1) },
+  'shuttle-stop': { perform: (c) => c.playback.shuttle(0) },
+  'shuttle-forward': { perform: (c) => c.playback.shuttle(1) },
+  'go-start': { perform: step(-Infinity) },
+  'go-end': { perform: step(Infinity) },
+  'prev-key': { perform: jumpToKey(-1) },
+  'next-key': { perform: jumpToKey(1) },
+  'set-in': { enabled: hasDoc, perform: (c) => setRangeEdge(c.ops, 'in', c.ops.session().frame) },
+  'set-out': { enabled: hasDoc, perform: (c) => setRangeEdge(c.ops, 'out', c.ops.session().frame) },
+  'go-in': { enabled: hasDoc, perform: (c) => c.ops.setFrame(c.ops.doc()!.range.in) },
+  'go-out': { enabled: hasDoc, perform: (c) => c.ops.setFrame(c.ops.doc()!.range.out) },
 
-  // View
-  { id: 'toggle-overlay', label: 'Show Mask Overlay', group: 'view', shortcuts: ['M'], perform: (c) => c.ops.setSession((s) => void (s.overlayVisible = !s.overlayVisible)) },
-  { id: 'toggle-result', label: 'Show Result', group: 'view', shortcuts: ['R'], perform: (c) => c.ops.setSession((s) => void (s.showResult = !s.showResult)) },
-  { id: 'split-view', label: 'Before / After Split', group: 'view', shortcuts: ['\\'], perform: (c) => c.ops.setSession((s) => void (s.split = !s.split)) },
-  { id: 'zoom-fit', label: 'Fit in Viewer', group: 'view', shortcuts: ['Mod+0', 'Shift+F'], perform: (c) => c.view.fit() },
-  { id: 'zoom-100', label: 'Zoom 100 % (pixel accurate)', group: 'view', shortcuts: ['Mod+1'], perform: (c) => c.view.zoomTo(1) },
-  { id: 'zoom-in', label: 'Zoom In', group: 'view', shortcuts: ['=', '+'], repeats: true, perform: (c) => c.view.zoomBy(1.25) },
-  { id: 'zoom-out', label: 'Zoom Out', group: 'view', shortcuts: ['-'], repeats: true, perform: (c) => c.view.zoomBy(0.8) },
+  'toggle-overlay': { perform: (c) => c.ops.setSession((s) => void (s.overlayVisible = !s.overlayVisible)) },
+  'toggle-result': { perform: (c) => c.ops.setSession((s) => void (s.showResult = !s.showResult)) },
+  'split-view': { perform: (c) => c.ops.setSession((s) => void (s.split = !s.split)) },
+  'zoom-fit': { perform: (c) => c.view.fit() },
+  'zoom-100': { perform: (c) => c.view.zoomTo(1) },
+  'zoom-in': { perform: (c) => c.view.zoomBy(1.25) },
+  'zoom-out': { perform: (c) => c.view.zoomBy(0.8) },
 
-  // Mask
-  { id: 'propagate-forward', label: 'Propagate Mask Forward', group: 'mask', shortcuts: ['Alt+ArrowRight'], enabled: hasDoc, perform: (c) => c.host.propagate('forward') },
-  { id: 'propagate-backward', label: 'Propagate Mask Backward', group: 'mask', shortcuts: ['Alt+ArrowLeft'], enabled: hasDoc, perform: (c) => c.host.propagate('backward') },
+  'propagate-forward': { enabled: hasDoc, perform: (c) => c.commands.propagate('forward') },
+  'propagate-backward': { enabled: hasDoc, perform: (c) => c.commands.propagate('backward') },
 
-  // Job
-  { id: 'run-inpaint', label: 'Remove Masked Objects (Run)', group: 'job', shortcuts: ['Mod+Enter'], enabled: hasDoc, perform: (c) => c.host.runJob() },
-  { id: 'cancel-job', label: 'Cancel Job', group: 'job', shortcuts: ['Mod+.'], perform: (c) => c.host.cancelJob() },
+  'run-inpaint': { enabled: hasDoc, perform: (c) => c.commands.runJob() },
+  'cancel-job': { perform: (c) => c.commands.cancelJob() },
 
-  // Help
-  { id: 'help', label: 'Keyboard Shortcuts', group: 'help', shortcuts: ['?', 'F1'], perform: (c) => c.ops.setSession((s) => void (s.helpOpen = !s.helpOpen)) },
-];
+  help: { perform: (c) => c.ops.setSession((s) => void (s.helpOpen = !s.helpOpen)) },
+};
+
+/** The shared table joined with the handlers, in table order. */
+export const actionList: Action[] = actionSpecs.map((spec) => ({ ...spec, ...actionHandlers[spec.id] }));
 
 export const actions = new ActionRegistry(actionList);
-
-export const groupLabels: Record<Action['group'], string> = {
-  file: 'File',
-  edit: 'Edit',
-  tools: 'Tools',
-  playback: 'Playback',
-  view: 'View',
-  mask: 'Mask',
-  job: 'Job',
-  help: 'Help',
-};

@@ -1,19 +1,20 @@
 /**
- * The action registry (Excalidraw's pattern): every command the user can give is one Action with a
- * label, optional shortcuts and a perform function. The toolbar, the menus, `app.command` events,
- * the keyboard and the tooltips all go through it, so a shortcut is declared exactly once.
+ * The action registry (Excalidraw's pattern): the shared table (common/actions) says what each action
+ * is called and which keys run it; this side says what it does (`perform`) and when it may run
+ * (`enabled`). The toolbar, the menus, native-menu `app.command` events, the keyboard, the tooltips and
+ * the shortcut overlay all go through it, so a shortcut is declared exactly once.
  */
+import { checkActionTable, formatShortcut, matchesShortcut } from '../../common/actions';
+import type { ActionId, ActionSpec, KeyLike } from '../../common/actions';
 import type { EditorOps } from '../state/store';
 import type { ToolId } from '../state/session';
-import { canonicalShortcut, formatShortcut, isMacPlatform, matchesShortcut } from './shortcuts';
-import type { KeyLike } from './shortcuts';
 
-export type ActionGroup = 'file' | 'edit' | 'tools' | 'playback' | 'view' | 'mask' | 'job' | 'help';
+export type { ActionGroup, ActionId } from '../../common/actions';
 
-/** What actions may do beyond the store: the host-facing and view-facing parts of the app. */
+/** The editor as actions see it: the document and session, commands that reach the host, tools, playback, view. */
 export interface ActionContext {
   ops: EditorOps;
-  host: {
+  commands: {
     openVideo(): void;
     openProject(): void;
     openSample(): void;
@@ -48,55 +49,52 @@ export interface ActionContext {
   };
 }
 
-export interface Action {
-  id: string;
-  label: string;
-  group: ActionGroup;
-  shortcuts?: readonly string[];
-  /** Keyboard repeat performs it again (stepping frames, brush size). */
-  repeats?: boolean;
+/** What an action does; the table in common/actions says what it is called and which keys run it. */
+export interface ActionHandler {
   perform(ctx: ActionContext): void;
   enabled?(ctx: ActionContext): boolean;
 }
 
-export class ActionRegistry {
-  private readonly byId = new Map<string, Action>();
+export type Action<Id extends string = ActionId> = ActionSpec & ActionHandler & { readonly id: Id };
 
-  constructor(readonly actions: readonly Action[]) {
-    const seen = new Map<string, string>();
-    for (const a of actions) {
-      if (this.byId.has(a.id)) throw new Error(`two actions are called "${a.id}"`);
-      this.byId.set(a.id, a);
-      for (const s of a.shortcuts ?? []) {
-        const c = canonicalShortcut(s);
-        const other = seen.get(c);
-        if (other) throw new Error(`shortcut ${c} is claimed by both "${other}" and "${a.id}"`);
-        seen.set(c, a.id);
-      }
-    }
+export function isMacPlatform(): boolean {
+  return typeof navigator !== 'undefined' && /Mac|iPhone|iPad/.test(navigator.platform);
+}
+
+export class ActionRegistry<Id extends string = ActionId> {
+  private readonly byId = new Map<string, Action<Id>>();
+
+  constructor(readonly actions: readonly Action<Id>[]) {
+    checkActionTable(actions);
+    for (const a of actions) this.byId.set(a.id, a);
   }
 
-  get(id: string): Action {
+  get(id: Id): Action<Id> {
     const a = this.byId.get(id);
     if (!a) throw new Error(`no action "${id}"`);
     return a;
   }
 
   /** The action a key press triggers, if any. */
-  forKey(e: KeyLike, isMac = isMacPlatform()): Action | null {
+  forKey(e: KeyLike, isMac = isMacPlatform()): Action<Id> | null {
     for (const a of this.actions) if (a.shortcuts?.some((s) => matchesShortcut(s, e, isMac))) return a;
     return null;
   }
 
-  run(id: string, ctx: ActionContext): boolean {
+  isEnabled(id: Id, ctx: ActionContext): boolean {
     const a = this.get(id);
-    if (a.enabled && !a.enabled(ctx)) return false;
-    a.perform(ctx);
+    return a.enabled ? a.enabled(ctx) : true;
+  }
+
+  /** Performs the action when it is enabled; returns whether it ran. */
+  run(id: Id, ctx: ActionContext): boolean {
+    if (!this.isEnabled(id, ctx)) return false;
+    this.get(id).perform(ctx);
     return true;
   }
 
   /** "Undo (Ctrl+Z)": the tooltip text of an action. */
-  tooltip(id: string, isMac = isMacPlatform()): string {
+  tooltip(id: Id, isMac = isMacPlatform()): string {
     const a = this.get(id);
     const keys = (a.shortcuts ?? []).map((s) => formatShortcut(s, isMac));
     return keys.length ? `${a.label} (${keys.join(', ')})` : a.label;

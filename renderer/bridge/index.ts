@@ -1,11 +1,12 @@
 /**
  * The renderer's only door to the host. In Electron it wraps `window.cleanplate` (the preload's
  * contextBridge API); in a browser it talks to the web host. Both are built from the same contract
- * table, so the rest of the renderer cannot tell which host it runs in.
+ * table, so the rest of the renderer cannot tell which host it runs in. The app connects once
+ * (`connectHost()` in main.tsx) and hands the connection to its editor; nothing connects at import.
  *
- *   await api.project.open({ path })            // throws ContractError { code, message }
- *   const off = onEvent('job.frame', (p) => …)   // off() unsubscribes
- *   <img src={mediaUrl(ref)}>
+ *   await host.api.project.open({ path })            // throws ContractError { code, message }
+ *   const off = host.onEvent('job.frame', (p) => …)   // off() unsubscribes
+ *   <img src={host.mediaUrl(ref)}>
  */
 import type { Bridge, BridgeCalls } from '../../common/contract/api';
 import type { CallArgs, CallName, CallResult, EventName, EventPayload } from '../../common/contract/channels';
@@ -33,7 +34,17 @@ declare global {
   }
 }
 
-const bridge: Bridge | WebBridge = typeof window !== 'undefined' && window.cleanplate ? window.cleanplate : createWebBridge();
+/** One connection to the host, as the editor uses it. */
+export interface HostConnection {
+  readonly api: Api;
+  onEvent<E extends EventName>(name: E, listener: (payload: EventPayload<E>) => void): () => void;
+  /** URL of a cache file: cleanplate-media://cache/<ref> in Electron, /media/<ref> in the web host. */
+  mediaUrl(ref: MediaRef): string;
+  /** A local path for a file dropped on the window: its own path in Electron, an uploaded copy in the web host. */
+  resolveDroppedFile(file: File): Promise<string>;
+  /** What this host can do (cached). `nativeDialogs` false: ask for paths in the page instead of api.dialog.*. */
+  info(): Promise<AppInfo>;
+}
 
 function unwrap(calls: BridgeCalls): Api {
   const api: Record<string, Record<string, (args?: unknown) => Promise<unknown>>> = {};
@@ -50,32 +61,28 @@ function unwrap(calls: BridgeCalls): Api {
   return api as unknown as Api;
 }
 
-export const api: Api = unwrap(bridge.calls);
-
-export function onEvent<E extends EventName>(name: E, listener: (payload: EventPayload<E>) => void): () => void {
-  return bridge.on(name, listener);
-}
-
-/** URL of a cache file: cleanplate-media://cache/<ref> in Electron, /media/<ref> in the web host. */
-export function mediaUrl(ref: MediaRef): string {
-  return bridge.mediaUrl(ref);
-}
-
-/** A local path for a file dropped on the window: its own path in Electron, an uploaded copy in the web host. */
-export async function resolveDroppedFile(file: File): Promise<string> {
-  if ('upload' in bridge) return bridge.upload(file);
-  const path = bridge.pathForFile?.(file);
-  if (!path) throw new ContractError({ code: 'bad-input', message: `${file.name} is not a file on this computer; drop a file from a folder instead.` });
-  return path;
-}
-
-let info: Promise<AppInfo> | null = null;
-
-/** What this host can do (cached). `nativeDialogs` false: ask for paths in the page instead of api.dialog.*. */
-export function hostInfo(): Promise<AppInfo> {
-  info ??= api.app.info().catch((err) => {
-    info = null;
-    throw err;
-  });
-  return info;
+/** Connects to the host this page runs in: Electron's preload bridge when present, else the web host. */
+export function connectHost(): HostConnection {
+  const web: WebBridge | null = window.cleanplate ? null : createWebBridge();
+  const bridge: Bridge = window.cleanplate ?? web!;
+  const api = unwrap(bridge.calls);
+  let info: Promise<AppInfo> | null = null;
+  return {
+    api,
+    onEvent: (name, listener) => bridge.on(name, listener),
+    mediaUrl: (ref) => bridge.mediaUrl(ref),
+    async resolveDroppedFile(file) {
+      if (web) return web.upload(file);
+      const path = bridge.pathForFile?.(file);
+      if (!path) throw new ContractError({ code: 'bad-input', message: `${file.name} is not a file on this computer; drop a file from a folder instead.` });
+      return path;
+    },
+    info() {
+      info ??= api.app.info().catch((err) => {
+        info = null;
+        throw err;
+      });
+      return info;
+    },
+  };
 }

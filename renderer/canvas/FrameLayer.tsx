@@ -5,9 +5,8 @@
  */
 import { useEffect, useRef, useState } from 'react';
 import { Group, Image as KImage, Layer } from 'react-konva';
-import { media } from '../app/media';
-import { mediaUrl } from '../bridge';
-import { latestTask, ops, useEditor } from '../state/store';
+import { useEditor, useEditorState } from '../editor/context';
+import { latestTask } from '../state/store';
 
 export interface Shown {
   index: number;
@@ -20,6 +19,7 @@ export interface Shown {
  * exact frame is always what is drawn (and `index` says which frame is on screen).
  */
 export function useSourceFrame(frame: number, mediaId: string | null): Shown | null {
+  const { media, ops } = useEditor();
   const [shown, setShownState] = useState<Shown | null>(null);
   const current = useRef<Shown | null>(null);
   const setShown = (s: Shown | null) => {
@@ -44,13 +44,14 @@ export function useSourceFrame(frame: number, mediaId: string | null): Shown | n
       const ready = i === frame || onTheWay ? src.image(i) : null;
       if (ready) setShown({ index: i, img: ready });
     });
-  }, [frame, mediaId]);
+  }, [frame, mediaId, media, ops]);
   return shown;
 }
 
 /** The job's preview of `frame` once it exists. */
 export function useResultFrame(frame: number, enabled: boolean): Shown | null {
-  const version = useEditor((s) => s.resultsVersion);
+  const { media } = useEditor();
+  const version = useEditorState((s) => s.resultsVersion);
   const [shown, setShown] = useState<Shown | null>(null);
   useEffect(() => {
     const ref = enabled ? media.results.ref(frame) : null;
@@ -58,7 +59,7 @@ export function useResultFrame(frame: number, enabled: boolean): Shown | null {
       setShown(null);
       return;
     }
-    const url = mediaUrl(ref);
+    const url = media.url(ref);
     const img = media.resultImages.get(url);
     if (img) {
       setShown({ index: frame, img });
@@ -72,7 +73,7 @@ export function useResultFrame(frame: number, enabled: boolean): Shown | null {
     return () => {
       live = false;
     };
-  }, [frame, enabled, version]);
+  }, [frame, enabled, version, media]);
   return shown;
 }
 
@@ -88,10 +89,10 @@ function resultRect(result: Shown, width: number, height: number, outpaint: { sc
 }
 
 export function FrameLayer(props: { source: Shown | null; result: Shown | null; width: number; height: number; smooth: boolean }) {
-  const split = useEditor((s) => s.session.split);
-  const showResult = useEditor((s) => s.session.showResult);
-  const splitPosition = useEditor((s) => s.session.splitPosition);
-  const outpaint = useEditor((s) => latestTask(s, 'render')?.task.detail.outpaint ?? null);
+  const split = useEditorState((s) => s.session.split);
+  const showResult = useEditorState((s) => s.session.showResult);
+  const splitPosition = useEditorState((s) => s.session.splitPosition);
+  const outpaint = useEditorState((s) => latestTask(s, 'render')?.task.detail.outpaint ?? null);
   const { source, result, width, height } = props;
   const splitX = Math.round(width * splitPosition);
   const r = result ? resultRect(result, width, height, outpaint) : null;

@@ -9,14 +9,15 @@ import { useEffect, useMemo, useRef } from 'react';
 import { Circle, Group, Layer, Line, Path, Rect, Transformer } from 'react-konva';
 import { useStore } from 'zustand';
 import { evaluateShape, keyIndexAt } from '../../common/keys/evaluate';
+import { layerActiveAt } from '../../common/project/active-range';
 import type { ProjectDoc, ShapeLayer } from '../../common/project/schema';
-import { selectTool, toolOverlay } from '../app/editor';
+import { useEditor, useEditorState } from '../editor/context';
 import { bounds, pathData } from '../shapes/geometry';
-import { ops, useEditor } from '../state/store';
 
 const HANDLE = 7;
 
 function LiveStroke({ color }: { color: string }) {
+  const toolOverlay = useEditor().tools.overlay;
   const lineRef = useRef<Konva.Line>(null);
   // Written straight to the Konva node, once per animation frame: no React render per pointer sample.
   useEffect(
@@ -39,16 +40,16 @@ function LiveStroke({ color }: { color: string }) {
         }
         line.getLayer()?.batchDraw();
       }),
-    [color],
+    [color, toolOverlay],
   );
   return <Line ref={lineRef} visible={false} lineCap="round" lineJoin="round" listening={false} perfectDrawEnabled={false} />;
 }
 
 function BrushCursor({ zoom }: { zoom: number }) {
-  const cursor = useStore(toolOverlay, (s) => s.cursor);
-  const radius = useEditor((s) => s.session.brushRadius);
-  const hardness = useEditor((s) => s.session.brushHardness);
-  const tool = useEditor((s) => s.session.tool);
+  const cursor = useStore(useEditor().tools.overlay, (s) => s.cursor);
+  const radius = useEditorState((s) => s.session.brushRadius);
+  const hardness = useEditorState((s) => s.session.brushHardness);
+  const tool = useEditorState((s) => s.session.tool);
   if (!cursor || (tool !== 'brush' && tool !== 'eraser')) return null;
   return (
     <Group x={cursor.x} y={cursor.y} listening={false}>
@@ -61,7 +62,7 @@ function BrushCursor({ zoom }: { zoom: number }) {
 }
 
 function PenPath({ zoom }: { zoom: number }) {
-  const pen = useStore(toolOverlay, (s) => s.pen);
+  const pen = useStore(useEditor().tools.overlay, (s) => s.pen);
   if (!pen || pen.vertices.length === 0) return null;
   const shape = { kind: pen.kind, closed: false } as const;
   const last = pen.vertices[pen.vertices.length - 1]!;
@@ -89,7 +90,7 @@ function PenPath({ zoom }: { zoom: number }) {
 }
 
 function ShapeHandles({ layer, zoom, frame }: { layer: ShapeLayer; zoom: number; frame: number }) {
-  const selection = useEditor((s) => s.session.selection);
+  const selection = useEditorState((s) => s.session.selection);
   const shape = layer.shapes.find((s) => s.id === selection.shapeId);
   if (!shape) return null;
   const vertices = evaluateShape(shape, frame);
@@ -126,9 +127,10 @@ function ShapeHandles({ layer, zoom, frame }: { layer: ShapeLayer; zoom: number;
 }
 
 function ShapeTransformer({ layer, frame }: { layer: ShapeLayer; frame: number }) {
-  const selection = useEditor((s) => s.session.selection);
-  const tool = useEditor((s) => s.session.tool);
-  const inGesture = useEditor((s) => !!s.history?.gesture);
+  const selectTool = useEditor().tools.select;
+  const selection = useEditorState((s) => s.session.selection);
+  const tool = useEditorState((s) => s.session.tool);
+  const inGesture = useEditorState((s) => !!s.history?.gesture);
   const rectRef = useRef<Konva.Rect>(null);
   const trRef = useRef<Konva.Transformer>(null);
   const shape = layer.shapes.find((s) => s.id === selection.shapeId);
@@ -184,8 +186,9 @@ function ShapeTransformer({ layer, frame }: { layer: ShapeLayer; frame: number }
 }
 
 function SplitDivider({ width, height, zoom }: { width: number; height: number; zoom: number }) {
-  const split = useEditor((s) => s.session.split);
-  const position = useEditor((s) => s.session.splitPosition);
+  const { ops } = useEditor();
+  const split = useEditorState((s) => s.session.split);
+  const position = useEditorState((s) => s.session.splitPosition);
   if (!split) return null;
   const x = width * position;
   const grip = 14 / zoom;
@@ -215,9 +218,9 @@ function SplitDivider({ width, height, zoom }: { width: number; height: number; 
 }
 
 export function InteractiveLayer({ doc, frame, zoom }: { doc: ProjectDoc; frame: number; zoom: number }) {
-  const activeLayerId = useEditor((s) => s.session.activeLayerId);
-  const selectedShapeId = useEditor((s) => s.session.selection.shapeId);
-  const tool = useEditor((s) => s.session.tool);
+  const activeLayerId = useEditorState((s) => s.session.activeLayerId);
+  const selectedShapeId = useEditorState((s) => s.session.selection.shapeId);
+  const tool = useEditorState((s) => s.session.tool);
   const shapeLayers = doc.layers.filter((l): l is ShapeLayer => l.kind === 'shape' && l.visible);
   const active = doc.layers.find((l) => l.id === activeLayerId);
   const selectedLayer = shapeLayers.find((l) => l.shapes.some((s) => s.id === selectedShapeId));
@@ -225,22 +228,26 @@ export function InteractiveLayer({ doc, frame, zoom }: { doc: ProjectDoc; frame:
   return (
     <Layer>
       <Group listening={false}>
-        {shapeLayers.map((layer) =>
-          layer.shapes.map((shape) => {
+        {shapeLayers.map((layer) => {
+          // Outside its active range a layer masks nothing, so its outlines are not drawn; the selected
+          // shape stays as a faint ghost there, so it can still be moved (which keys it and widens the range).
+          const masking = layerActiveAt(layer, frame, doc.range.out);
+          return layer.shapes.map((shape) => {
             const selected = shape.id === selectedShapeId;
+            if (!masking && !selected) return null;
             return (
               <Path
                 key={`${layer.id}/${shape.id}`}
                 data={pathData(shape, evaluateShape(shape, frame))}
                 stroke={selected ? '#ffffff' : layer.color}
                 strokeWidth={selected ? 1.75 : layer.id === activeLayerId ? 1.25 : 1}
-                opacity={layer.id === activeLayerId || selected ? 1 : 0.65}
+                opacity={!masking ? 0.45 : layer.id === activeLayerId || selected ? 1 : 0.65}
                 strokeScaleEnabled={false}
-                dash={layer.locked ? [4, 4] : undefined}
+                dash={!masking ? [3, 5] : layer.locked ? [4, 4] : undefined}
               />
             );
-          }),
-        )}
+          });
+        })}
       </Group>
       {selectedLayer && (tool === 'select' || tool === 'polygon' || tool === 'bezier') && <ShapeHandles layer={selectedLayer} zoom={zoom} frame={frame} />}
       {selectedLayer ? <ShapeTransformer layer={selectedLayer} frame={frame} /> : null}

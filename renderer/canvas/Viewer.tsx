@@ -8,16 +8,13 @@ import Konva from 'konva';
 import { useEffect, useLayoutEffect, useRef, useState } from 'react';
 import type { PointerEvent as ReactPointerEvent } from 'react';
 import { Stage } from 'react-konva';
-import { activeTool, viewerSize } from '../app/editor';
-import { media } from '../app/media';
-import { spaceKey } from '../app/keyboard';
-import { ActionButton } from '../panels/controls';
-import { ops, useEditor } from '../state/store';
+import { useEditor, useEditorState } from '../editor/context';
+import { fitView, panBy, screenToSource, wheelZoomFactor, zoomAt } from '../editor/viewport';
 import type { ToolPointer } from '../tools/types';
+import { ActionButton } from '../ui/controls';
 import { FrameLayer, useResultFrame, useSourceFrame } from './FrameLayer';
 import { InteractiveLayer } from './InteractiveLayer';
 import { OverlayLayer } from './OverlayLayer';
-import { fitView, panBy, screenToSource, wheelZoomFactor, zoomAt } from './viewport';
 
 const CURSORS: Record<string, string> = { brush: 'none', eraser: 'none', polygon: 'crosshair', bezier: 'crosshair', hand: 'grab', select: 'default' };
 
@@ -36,18 +33,21 @@ function EmptyViewer() {
 }
 
 export function Viewer() {
+  const editor = useEditor();
+  const { ops, media, space } = editor;
+  const activeTool = () => editor.tools.active();
   const containerRef = useRef<HTMLDivElement>(null);
   const stageRef = useRef<Konva.Stage>(null);
-  const [size, setSize] = useState({ width: viewerSize.width, height: viewerSize.height });
-  const doc = useEditor((s) => s.history?.doc ?? null);
-  const mediaInfo = useEditor((s) => s.media);
-  const booting = useEditor((s) => s.booting);
-  const frame = useEditor((s) => s.session.frame);
-  const view = useEditor((s) => s.session.view);
-  const tool = useEditor((s) => s.session.tool);
-  const showResult = useEditor((s) => s.session.showResult);
-  const split = useEditor((s) => s.session.split);
-  const resultsVersion = useEditor((s) => s.resultsVersion);
+  const [size, setSize] = useState({ ...editor.view.size });
+  const doc = useEditorState((s) => s.history?.doc ?? null);
+  const mediaInfo = useEditorState((s) => s.media);
+  const booting = useEditorState((s) => s.booting);
+  const frame = useEditorState((s) => s.session.frame);
+  const view = useEditorState((s) => s.session.view);
+  const tool = useEditorState((s) => s.session.tool);
+  const showResult = useEditorState((s) => s.session.showResult);
+  const split = useEditorState((s) => s.session.split);
+  const resultsVersion = useEditorState((s) => s.resultsVersion);
   const [panning, setPanning] = useState(false);
   const pan = useRef<{ sx: number; sy: number; pointerId: number } | null>(null);
   const toolPointer = useRef<number | null>(null);
@@ -60,13 +60,13 @@ export function Viewer() {
     const el = containerRef.current!;
     const ro = new ResizeObserver(() => {
       const r = el.getBoundingClientRect();
-      viewerSize.width = Math.max(1, Math.floor(r.width));
-      viewerSize.height = Math.max(1, Math.floor(r.height));
-      setSize({ width: viewerSize.width, height: viewerSize.height });
+      const next = { width: Math.max(1, Math.floor(r.width)), height: Math.max(1, Math.floor(r.height)) };
+      editor.view.setSize(next);
+      setSize(next);
     });
     ro.observe(el);
     return () => ro.disconnect();
-  }, []);
+  }, [editor]);
 
   const srcW = doc?.source.width ?? 0;
   const srcH = doc?.source.height ?? 0;
@@ -75,7 +75,7 @@ export function Viewer() {
       const next = fitView(size, { width: srcW, height: srcH });
       if (next.zoom !== view.zoom || next.x !== view.x || next.y !== view.y) ops.setSession({ view: next });
     }
-  }, [size, srcW, srcH, view.fit, view.zoom, view.x, view.y]);
+  }, [size, srcW, srcH, view.fit, view.zoom, view.x, view.y, ops]);
 
   // Wheel zoom needs a non-passive listener to keep the page from scrolling.
   useEffect(() => {
@@ -88,7 +88,7 @@ export function Viewer() {
     };
     el.addEventListener('wheel', onWheel, { passive: false });
     return () => el.removeEventListener('wheel', onWheel);
-  }, []);
+  }, [ops]);
 
   const toPointer = (e: { clientX: number; clientY: number; button: number; shiftKey: boolean; altKey: boolean; ctrlKey: boolean; metaKey: boolean }): ToolPointer => {
     const r = containerRef.current!.getBoundingClientRect();
@@ -105,10 +105,10 @@ export function Viewer() {
     // Konva saw this press first: the transformer and the split divider handle their own drags.
     const pos = stage?.getPointerPosition();
     if (stage && pos && stage.getIntersection(pos)) return;
-    const wantsPan = e.button === 1 || (e.button === 0 && spaceKey.held);
+    const wantsPan = e.button === 1 || (e.button === 0 && space.held);
     if (wantsPan) {
       e.preventDefault();
-      spaceKey.used = true;
+      space.used = true;
       pan.current = { sx: e.clientX, sy: e.clientY, pointerId: e.pointerId };
       setPanning(true);
       e.currentTarget.setPointerCapture(e.pointerId);

@@ -1,14 +1,16 @@
 /** Modal dialogs (path prompt, confirm, model licence, crash recovery), the shortcut overlay and toasts. */
 import { useEffect, useState } from 'react';
 import type { ReactNode } from 'react';
+import { useStore } from 'zustand';
+import { formatShortcut, groupLabels } from '../../common/actions';
+import type { ActionGroup } from '../../common/actions';
 import type { RecoveryOffer } from '../../common/contract/types';
-import { actionList, groupLabels } from '../actions';
-import type { ActionGroup } from '../actions';
-import { formatShortcut, isMacPlatform } from '../actions/shortcuts';
-import { api } from '../bridge';
-import { useDialog } from '../app/dialogs';
-import { showError, showProject } from '../app/host';
-import { ops, useEditor } from '../state/store';
+import { actionList, isMacPlatform } from '../actions';
+import { useEditor, useEditorState } from '../editor/context';
+
+function useDialog() {
+  return useStore(useEditor().dialogs.store, (s) => s.current);
+}
 
 function Modal(props: { title: string; wide?: boolean; testId?: string; onCancel(): void; children: ReactNode; actions: ReactNode }) {
   useEffect(() => {
@@ -94,26 +96,18 @@ export function DialogHost() {
 
 /** Offered at start when a previous session ended without saving its edits. */
 export function RecoveryDialog() {
-  const offers = useEditor((s) => s.recovery);
+  const editor = useEditor();
+  const offers = useEditorState((s) => s.recovery);
   const dialogOpen = useDialog();
   if (!offers.length || dialogOpen) return null;
   const offer = offers[0]!;
-  const drop = (o: RecoveryOffer) => ops.setHost({ recovery: offers.filter((x) => x.id !== o.id) });
+  const drop = (o: RecoveryOffer) => editor.ops.setHost({ recovery: offers.filter((x) => x.id !== o.id) });
   const recover = async () => {
-    try {
-      showProject(await api.project.recover({ id: offer.id }));
-      ops.setHost({ recovery: [] });
-    } catch (err) {
-      showError(err);
-      drop(offer);
-    }
+    if (await editor.commands.recover(offer.id)) editor.ops.setHost({ recovery: [] });
+    else drop(offer);
   };
   const discard = async () => {
-    try {
-      await api.project.discardRecovery({ id: offer.id });
-    } catch (err) {
-      showError(err);
-    }
+    await editor.commands.discardRecovery(offer.id);
     drop(offer);
   };
   return (
@@ -152,11 +146,12 @@ const GESTURES: [string, string][] = [
 ];
 
 export function HelpOverlay() {
-  const open = useEditor((s) => s.session.helpOpen);
+  const editor = useEditor();
+  const open = useEditorState((s) => s.session.helpOpen);
   if (!open) return null;
   const mac = isMacPlatform();
   const groups = [...new Set(actionList.map((a) => a.group))] as ActionGroup[];
-  const close = () => ops.setSession({ helpOpen: false });
+  const close = () => editor.ops.setSession({ helpOpen: false });
   return (
     <Modal title="Keyboard shortcuts" wide testId="help-overlay" onCancel={close} actions={<button className="primary" onClick={close}>Close</button>}>
       <div className="help-grid">
@@ -194,13 +189,14 @@ export function HelpOverlay() {
 }
 
 export function Toasts() {
-  const messages = useEditor((s) => s.messages);
+  const { ops } = useEditor();
+  const messages = useEditorState((s) => s.messages);
   useEffect(() => {
     const info = messages.filter((m) => m.kind === 'info');
     if (!info.length) return;
     const t = setTimeout(() => info.forEach((m) => ops.dismissMessage(m.id)), 4000);
     return () => clearTimeout(t);
-  }, [messages]);
+  }, [messages, ops]);
   return (
     <div className="toasts">
       {messages.map((m) => (

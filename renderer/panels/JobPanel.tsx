@@ -4,13 +4,10 @@
  * Settings are part of the project (saved, undoable).
  */
 import type { Device, ExportFormat, ProjectDoc } from '../../common/project/schema';
-import { actions } from '../actions';
-import { actionContext } from '../app/editor';
-import { exportVideo } from '../app/host';
-import { media } from '../app/media';
-import { updateEngine, updateExport, updateOutpaint } from '../shapes/edits';
-import { isActive, latestTask, ops, PENDING_RENDER, useEditor } from '../state/store';
-import { NumberField } from './controls';
+import { updateEngine, updateExport, updateOutpaint } from '../edits';
+import { useEditor, useEditorState } from '../editor/context';
+import { isActive, latestTask, PENDING_RENDER } from '../state/store';
+import { ActionButton, NumberField } from '../ui/controls';
 
 const DEVICES: { id: Device; label: string }[] = [
   { id: 'auto', label: 'Auto (best available)' },
@@ -42,8 +39,8 @@ function formatEta(sec: number | null): string {
 }
 
 function EngineStatus() {
-  const models = useEditor((s) => s.models);
-  const download = useEditor((s) => latestTask(s, 'download')?.task ?? null);
+  const models = useEditorState((s) => s.models);
+  const download = useEditorState((s) => latestTask(s, 'download')?.task ?? null);
   const pp = models?.engines.find((e) => e.id === 'propainter');
   return (
     <div className="engine-status" data-testid="engine-status">
@@ -56,12 +53,12 @@ function EngineStatus() {
         <div className="hint">ProPainter: model status unknown</div>
       )}
       <div className="row">
-        <button data-testid="import-models" title={actions.tooltip('import-models')} onClick={() => actions.run('import-models', actionContext)}>
+        <ActionButton id="import-models" testId="import-models">
           Import models folder…
-        </button>
-        <button data-testid="download-models" title={actions.tooltip('download-models')} disabled={isActive(download)} onClick={() => actions.run('download-models', actionContext)}>
+        </ActionButton>
+        <ActionButton id="download-models" testId="download-models" disabled={isActive(download)}>
           Download models…
-        </button>
+        </ActionButton>
       </div>
       {download && isActive(download) && (
         <div className="row">
@@ -76,7 +73,8 @@ function EngineStatus() {
 }
 
 function Settings({ doc, running }: { doc: ProjectDoc; running: boolean }) {
-  const models = useEditor((s) => s.models);
+  const { ops } = useEditor();
+  const models = useEditorState((s) => s.models);
   const ppReady = models?.engines.find((e) => e.id === 'propainter')?.ready ?? false;
   const e = doc.engine;
   const auto = e.processingSize === null;
@@ -169,9 +167,10 @@ function Settings({ doc, running }: { doc: ProjectDoc; running: boolean }) {
 }
 
 function Progress() {
-  const entry = useEditor((s) => latestTask(s, 'render'));
+  const { media } = useEditor();
+  const entry = useEditorState((s) => latestTask(s, 'render'));
   // Re-rendered with every batch of streamed frames, as the finished count arrives.
-  useEditor((s) => s.resultsVersion);
+  useEditorState((s) => s.resultsVersion);
   if (!entry) return null;
   const { task } = entry;
   const p = task.progress;
@@ -212,8 +211,10 @@ function Progress() {
 }
 
 function Export({ doc }: { doc: ProjectDoc }) {
-  const render = useEditor((s) => latestTask(s, 'render')?.task ?? null);
-  const exporting = useEditor((s) => latestTask(s, 'export')?.task ?? null);
+  const editor = useEditor();
+  const { ops } = editor;
+  const render = useEditorState((s) => latestTask(s, 'render')?.task ?? null);
+  const exporting = useEditorState((s) => latestTask(s, 'export')?.task ?? null);
   const ready = render?.state === 'done';
   const busy = isActive(exporting);
   const exportDone = exporting?.progress?.done ?? 0;
@@ -239,12 +240,10 @@ function Export({ doc }: { doc: ProjectDoc }) {
           </div>
         )}
         <div className="row">
-          <button className="primary" data-testid="export-video" disabled={!ready || busy} title={ready ? actions.tooltip('export-video') : 'Run the removal first; export writes its result at full quality'} onClick={() => void exportVideo(ex.format, ex.crf, null)}>
+          <button className="primary" data-testid="export-video" disabled={!ready || busy} title={ready ? editor.tooltip('export-video') : 'Run the removal first; export writes its result at full quality'} onClick={() => void editor.commands.exportResult(ex.format, ex.crf, null)}>
             Export…
           </button>
-          <button title={actions.tooltip('export-masks')} onClick={() => actions.run('export-masks', actionContext)}>
-            Export masks…
-          </button>
+          <ActionButton id="export-masks">Export masks…</ActionButton>
         </div>
         {exporting && (
           <div data-testid="export-progress" data-state={exporting.state}>
@@ -264,8 +263,8 @@ function Export({ doc }: { doc: ProjectDoc }) {
 }
 
 export function JobPanel() {
-  const doc = useEditor((s) => s.history?.doc ?? null);
-  const running = useEditor((s) => isActive(latestTask(s, 'render')?.task));
+  const doc = useEditorState((s) => s.history?.doc ?? null);
+  const running = useEditorState((s) => isActive(latestTask(s, 'render')?.task));
   if (!doc) return null;
   return (
     <>
@@ -275,12 +274,12 @@ export function JobPanel() {
           <EngineStatus />
           <Settings doc={doc} running={running} />
           <div className="row">
-            <button className="primary" data-testid="run-inpaint" disabled={running} title={actions.tooltip('run-inpaint')} onClick={() => actions.run('run-inpaint', actionContext)}>
+            <ActionButton id="run-inpaint" className="primary" testId="run-inpaint" disabled={running}>
               {doc.outpaint.enabled ? 'Run outpaint' : 'Run'} ({doc.range.out - doc.range.in + 1} frames)
-            </button>
-            <button data-testid="cancel-job" disabled={!running} title={actions.tooltip('cancel-job')} onClick={() => actions.run('cancel-job', actionContext)}>
+            </ActionButton>
+            <ActionButton id="cancel-job" testId="cancel-job" disabled={!running}>
               Cancel
-            </button>
+            </ActionButton>
           </div>
           <Progress />
         </div>

@@ -6,20 +6,17 @@
 import { useState } from 'react';
 import { keyIndexAt } from '../../common/keys/evaluate';
 import type { Layer, ShapeLayer } from '../../common/project/schema';
-import { actions } from '../actions';
-import { actionContext } from '../app/editor';
-import { addKeyHere, addLayer, deleteKeyAt, deleteLayer, hasKeyClipboard, moveLayer, setKeyInterp, setLayerProps } from '../shapes/edits';
-import { isActive, latestTask, ops, useEditor } from '../state/store';
-import { NumberField } from './controls';
-import { Icon } from './icons';
+import { layerActiveRange } from '../../common/project/active-range';
+import { activateLayer, addKeyHere, addLayer, deleteKeyAt, deleteLayer, moveLayer, setKeyInterp, setLayerProps, setLayerRange } from '../edits';
+import { useEditor, useEditorState } from '../editor/context';
+import { isActive, latestTask } from '../state/store';
+import { ActionButton, NumberField } from '../ui/controls';
+import { Icon } from '../ui/icons';
 
 function LayerRow({ layer, index, count, active }: { layer: Layer; index: number; count: number; active: boolean }) {
+  const { ops } = useEditor();
   const [renaming, setRenaming] = useState(false);
-  const select = () =>
-    ops.setSession((s) => {
-      if (s.activeLayerId !== layer.id) s.selection = { shapeId: null, vertex: null };
-      s.activeLayerId = layer.id;
-    });
+  const select = () => activateLayer(ops, layer.id);
   return (
     <div className={`layer-row${active ? ' active' : ''}${layer.visible ? '' : ' hidden'}`} data-testid="layer-row" data-layer-id={layer.id} data-kind={layer.kind} onClick={select}>
       <button className={layer.visible ? '' : 'off'} title={layer.visible ? 'Hide layer' : 'Show layer'} data-testid="layer-visible" onClick={(e) => (e.stopPropagation(), setLayerProps(ops, layer.id, { visible: !layer.visible }, layer.visible ? 'Hide layer' : 'Show layer'))}>
@@ -64,8 +61,10 @@ function LayerRow({ layer, index, count, active }: { layer: Layer; index: number
 }
 
 function KeyControls({ layer }: { layer: ShapeLayer }) {
-  const frame = useEditor((s) => s.session.frame);
-  const shapeId = useEditor((s) => s.session.selection.shapeId);
+  const { ops } = useEditor();
+  const frame = useEditorState((s) => s.session.frame);
+  const shapeId = useEditorState((s) => s.session.selection.shapeId);
+  const hasClipboard = useEditorState((s) => s.session.keyClipboard !== null);
   const shape = layer.shapes.find((s) => s.id === shapeId);
   if (!shape) return <div className="hint">{layer.shapes.length ? 'Select a shape (V, click it) to edit its keys.' : 'Draw a shape with the polygon (P) or bezier (G) pen.'}</div>;
   const k = keyIndexAt(shape.keys, frame);
@@ -96,18 +95,19 @@ function KeyControls({ layer }: { layer: ShapeLayer }) {
       </div>
       <div className="row">
         <span className="key" />
-        <button title={actions.tooltip('copy-key')} onClick={() => actions.run('copy-key', actionContext)}>Copy key</button>
-        <button title={actions.tooltip('paste-key')} onClick={() => actions.run('paste-key', actionContext)} disabled={!hasKeyClipboard()}>
+        <ActionButton id="copy-key">Copy key</ActionButton>
+        <ActionButton id="paste-key" disabled={!hasClipboard}>
           Paste here
-        </button>
+        </ActionButton>
       </div>
     </>
   );
 }
 
 function Propagation({ layer }: { layer: Layer }) {
-  const keyEvery = useEditor((s) => s.session.propagateKeyEvery);
-  const propagation = useEditor((s) => latestTask(s, 'propagate')?.task ?? null);
+  const { ops } = useEditor();
+  const keyEvery = useEditorState((s) => s.session.propagateKeyEvery);
+  const propagation = useEditorState((s) => latestTask(s, 'propagate')?.task ?? null);
   const running = isActive(propagation);
   const done = propagation?.progress?.done ?? 0;
   const total = propagation ? (propagation.progress?.total ?? Math.abs(propagation.detail.toFrame - propagation.detail.fromFrame)) : 0;
@@ -117,8 +117,8 @@ function Propagation({ layer }: { layer: Layer }) {
     <>
       <div className="row wrap">
         <span className="key">Propagate</span>
-        <button title={actions.tooltip('propagate-backward')} disabled={running} onClick={() => actions.run('propagate-backward', actionContext)}>◀ Backward</button>
-        <button title={actions.tooltip('propagate-forward')} disabled={running} onClick={() => actions.run('propagate-forward', actionContext)}>Forward ▶</button>
+        <ActionButton id="propagate-backward" disabled={running}>◀ Backward</ActionButton>
+        <ActionButton id="propagate-forward" disabled={running}>Forward ▶</ActionButton>
       </div>
       <div className="row">
         <span className="key">Key every</span>
@@ -131,7 +131,7 @@ function Propagation({ layer }: { layer: Layer }) {
             <div style={{ width: `${propagation.state === 'done' ? 100 : total ? (100 * done) / total : 0}%` }} />
           </div>
           <span className="hint">{running ? `${done}/${total}` : propagation.state}</span>
-          {running && <button onClick={() => actions.run('cancel-job', actionContext)}>Cancel</button>}
+          {running && <ActionButton id="cancel-job">Cancel</ActionButton>}
         </div>
       )}
       {propagation?.state === 'failed' && propagation.message && mine && <div className="error-line">{propagation.message}</div>}
@@ -139,9 +139,32 @@ function Propagation({ layer }: { layer: Layer }) {
   );
 }
 
+/** The frames the layer masks (its bar on the timeline), and the way back to following its keys. */
+function LayerFrames({ layer }: { layer: Layer }) {
+  const { ops } = useEditor();
+  const outPoint = useEditorState((s) => s.history?.doc.range.out ?? 0);
+  const last = useEditorState((s) => (s.history?.doc.source.frameCount ?? 1) - 1);
+  const r = layerActiveRange(layer, outPoint);
+  return (
+    <div className="row wrap">
+      <span className="key">Frames</span>
+      <span data-testid="layer-frames">{r ? `${r.in}–${Math.min(r.out, last)}` : 'none yet'}</span>
+      {layer.activeRange ? (
+        <button title="Mask from the first key to the last again" onClick={() => setLayerRange(ops, layer.id, null)}>
+          Follow keys
+        </button>
+      ) : (
+        <span className="hint">first to last key</span>
+      )}
+    </div>
+  );
+}
+
 function LayerProperties({ layer }: { layer: Layer }) {
+  const { ops } = useEditor();
   return (
     <div className="panel-body" data-testid="layer-properties">
+      <LayerFrames layer={layer} />
       <div className="row">
         <span className="key">Mode</span>
         <select value={layer.mode} data-testid="layer-mode" onChange={(e) => setLayerProps(ops, layer.id, { mode: e.currentTarget.value as 'add' | 'subtract' }, 'Layer mode')}>
@@ -176,8 +199,9 @@ function LayerProperties({ layer }: { layer: Layer }) {
 }
 
 export function LayerPanel() {
-  const layers = useEditor((s) => s.history?.doc.layers ?? null);
-  const activeLayerId = useEditor((s) => s.session.activeLayerId);
+  const { ops } = useEditor();
+  const layers = useEditorState((s) => s.history?.doc.layers ?? null);
+  const activeLayerId = useEditorState((s) => s.session.activeLayerId);
   const active = layers?.find((l) => l.id === activeLayerId) ?? null;
   const rows = layers ? [...layers].map((l, i) => ({ l, i })).reverse() : [];
   return (
@@ -187,7 +211,7 @@ export function LayerPanel() {
         <span className="buttons">
           <button data-testid="add-brush-layer" disabled={!layers} title="Add a brush layer" onClick={() => addLayer(ops, 'brush')}>+ Brush</button>
           <button data-testid="add-shape-layer" disabled={!layers} title="Add a roto shape layer" onClick={() => addLayer(ops, 'shape')}>+ Shape</button>
-          <button disabled={!layers} title={actions.tooltip('import-masks')} onClick={() => actions.run('import-masks', actionContext)}>Import…</button>
+          <ActionButton id="import-masks">Import…</ActionButton>
         </span>
       </div>
       <div className="layer-list" data-testid="layer-list">

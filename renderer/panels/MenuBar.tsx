@@ -3,30 +3,15 @@
  * from the action registry, so every entry shows the same label and shortcut as everywhere else.
  */
 import { useEffect, useState } from 'react';
-import type { ActionGroup } from '../actions';
-import { actionList, actions, groupLabels } from '../actions';
-import { formatShortcut, isMacPlatform } from '../actions/shortcuts';
-import { actionContext } from '../app/editor';
-import { openProjectAt } from '../app/host';
-import { useEditor } from '../state/store';
-
-const MENUS: { label: string; groups: ActionGroup[] }[] = [
-  { label: 'File', groups: ['file'] },
-  { label: 'Edit', groups: ['edit'] },
-  { label: 'Tools', groups: ['tools'] },
-  { label: 'Playback', groups: ['playback'] },
-  { label: 'View', groups: ['view'] },
-  { label: 'Mask', groups: ['mask', 'job'] },
-  { label: 'Help', groups: ['help'] },
-];
-
-/** Entries that only make sense as keys (not as menu items). */
-const KEY_ONLY = new Set(['confirm', 'cancel']);
+import { formatShortcut, groupLabels, menuActions, menus } from '../../common/actions';
+import { isMacPlatform } from '../actions';
+import { useEditor, useEditorState } from '../editor/context';
 
 export function MenuBar() {
+  const editor = useEditor();
   const [open, setOpen] = useState<string | null>(null);
-  const recent = useEditor((s) => s.recent);
-  useEditor((s) => s.history); // re-evaluate enabled states as the document changes
+  const recent = useEditorState((s) => s.recent);
+  useEditorState((s) => s.history); // re-evaluate enabled states as the document changes
   useEffect(() => {
     if (!open) return;
     const close = () => setOpen(null);
@@ -39,7 +24,7 @@ export function MenuBar() {
       <div className="brand">
         Clean<span>plate</span>
       </div>
-      {MENUS.map((m) => (
+      {menus.map((m) => (
         <div key={m.label} className={`menu${open === m.label ? ' open' : ''}`} onPointerDown={(e) => e.stopPropagation()}>
           <button onClick={() => setOpen(open === m.label ? null : m.label)} onMouseEnter={() => open && setOpen(m.label)}>
             {m.label}
@@ -50,15 +35,13 @@ export function MenuBar() {
                 <div key={g}>
                   {gi > 0 && <hr />}
                   {m.groups.length > 1 && <div className="heading">{groupLabels[g]}</div>}
-                  {actionList
-                    .filter((a) => a.group === g && !KEY_ONLY.has(a.id))
-                    .map((a) => (
+                  {menuActions(g).map((a) => (
                       <button
                         key={a.id}
-                        disabled={a.enabled ? !a.enabled(actionContext) : false}
+                        disabled={!editor.isEnabled(a.id)}
                         onClick={() => {
                           setOpen(null);
-                          actions.run(a.id, actionContext);
+                          editor.run(a.id);
                         }}
                       >
                         <span>{a.label}</span>
@@ -77,7 +60,7 @@ export function MenuBar() {
                       title={r.path}
                       onClick={() => {
                         setOpen(null);
-                        void openProjectAt(r.path);
+                        void editor.commands.openProjectAt(r.path);
                       }}
                     >
                       <span>{r.name}</span>

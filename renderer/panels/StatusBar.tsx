@@ -1,20 +1,21 @@
 /** Status bar: project, engine readiness, active device, job progress, frame cache, mask coverage. */
-import { media } from '../app/media';
-import { isActive, latestTask, ops, useEditor } from '../state/store';
+import { useEditor, useEditorState } from '../editor/context';
+import { isActive, latestTask } from '../state/store';
 
 function baseName(path: string): string {
   return path.split(/[\\/]/).pop() ?? path;
 }
 
 export function StatusBar() {
-  const doc = useEditor((s) => s.history?.doc ?? null);
-  const path = useEditor((s) => s.projectPath);
-  const dirty = useEditor(() => ops.isDirty());
-  const models = useEditor((s) => s.models);
-  const job = useEditor((s) => latestTask(s, 'render')?.task ?? null);
-  useEditor((s) => s.resultsVersion); // the finished count below follows the streamed frames
-  const cache = useEditor((s) => s.frameCache);
-  const proxy = useEditor((s) => s.media?.proxy ?? null);
+  const { ops, media } = useEditor();
+  const doc = useEditorState((s) => s.history?.doc ?? null);
+  const path = useEditorState((s) => s.projectPath);
+  const dirty = useEditorState(() => ops.isDirty());
+  const models = useEditorState((s) => s.models);
+  const job = useEditorState((s) => latestTask(s, 'render')?.task ?? null);
+  useEditorState((s) => s.resultsVersion); // the finished count below follows the streamed frames
+  const cache = useEditorState((s) => s.frameCache);
+  const proxy = useEditorState((s) => s.media?.proxy ?? null);
   const pp = models?.engines.find((e) => e.id === 'propainter');
   const device = job?.detail.device ?? (doc?.engine.id === 'propainter' ? doc.engine.device : 'cpu');
   const running = isActive(job);

@@ -1,13 +1,14 @@
 /** The toolbar: project, undo/redo, tools with their options, and view toggles. */
 import type { BrushHold } from '../state/session';
-import { ops, useEditor } from '../state/store';
-import { ActionButton, NumberField } from './controls';
-import { Icon } from './icons';
+import { useEditor, useEditorState } from '../editor/context';
+import { ActionButton, NumberField } from '../ui/controls';
+import { Icon } from '../ui/icons';
 
 function BrushOptions() {
-  const radius = useEditor((s) => s.session.brushRadius);
-  const hardness = useEditor((s) => s.session.brushHardness);
-  const hold = useEditor((s) => s.session.brushHold);
+  const { ops } = useEditor();
+  const radius = useEditorState((s) => s.session.brushRadius);
+  const hardness = useEditorState((s) => s.session.brushHardness);
+  const hold = useEditorState((s) => s.session.brushHold);
   const setHold = (h: BrushHold) => ops.setSession({ brushHold: h });
   return (
     <div className="group">
@@ -36,12 +37,13 @@ function BrushOptions() {
 }
 
 export function Toolbar() {
-  const tool = useEditor((s) => s.session.tool);
-  const overlayVisible = useEditor((s) => s.session.overlayVisible);
-  const opacity = useEditor((s) => s.session.overlayOpacity);
-  const showResult = useEditor((s) => s.session.showResult);
-  const split = useEditor((s) => s.session.split);
-  const hasDoc = useEditor((s) => !!s.history);
+  const { ops } = useEditor();
+  const tool = useEditorState((s) => s.session.tool);
+  const overlayVisible = useEditorState((s) => s.session.overlayVisible);
+  const opacity = useEditorState((s) => s.session.overlayOpacity);
+  const showResult = useEditorState((s) => s.session.showResult);
+  const split = useEditorState((s) => s.session.split);
+  const hasDoc = useEditorState((s) => !!s.history);
   const toolButton = (id: 'select' | 'brush' | 'eraser' | 'polygon' | 'bezier' | 'hand') => (
     <ActionButton id={`tool-${id}`} testId={`tool-${id}`} className={`icon${tool === id ? ' active' : ''}`} pressed={tool === id}>
       <Icon name={id} />

@@ -3,7 +3,7 @@
  * not the document itself. It is never undone and never saved into the project; the table at the
  * bottom says, per field, whether it survives a restart as a preference or is dropped.
  */
-import type { Hold } from '../../common/project/schema';
+import type { Hold, Vertex } from '../../common/project/schema';
 
 export type ToolId = 'select' | 'brush' | 'eraser' | 'polygon' | 'bezier' | 'hand';
 
@@ -52,6 +52,8 @@ export interface SessionState {
   timelinePxPerFrame: number;
   propagateKeyEvery: number;
   helpOpen: boolean;
+  /** A shape as copied at one frame (Ctrl+C), for pasting as a key elsewhere (Ctrl+V). */
+  keyClipboard: Vertex[] | null;
 }
 
 export const defaultSession: SessionState = {
@@ -72,6 +74,7 @@ export const defaultSession: SessionState = {
   timelinePxPerFrame: 0,
   propagateKeyEvery: 5,
   helpOpen: false,
+  keyClipboard: null,
 };
 
 /** Whether a session field is remembered across restarts (as a preference) or dropped with the window. */
@@ -93,6 +96,7 @@ export const sessionPersistence: Record<keyof SessionState, 'preference' | 'drop
   timelinePxPerFrame: 'dropped',
   propagateKeyEvery: 'preference',
   helpOpen: 'dropped',
+  keyClipboard: 'dropped',
 };
 
 export function preferencesOf(s: SessionState): Partial<SessionState> {

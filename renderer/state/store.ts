@@ -3,10 +3,9 @@
  * - the document (`history.doc`): changed only through recorded edits (history.ts), undone, saved;
  * - the session (`session`): view, tool, selection, playhead; never undone, never saved (session.ts);
  * - host state (media, tasks, models, messages): mirrors what the host reports.
- * This module has no side effects on the host; `renderer/app/` talks to the bridge.
+ * This module has no side effects on the host; the editor's commands (editor/commands.ts) talk to it.
  */
 import { createStore } from 'zustand/vanilla';
-import { useStore } from 'zustand';
 import { immer } from 'zustand/middleware/immer';
 import type { AppInfo, MediaInfo, ModelsStatus, RecentProject, RecoveryOffer, Task, TaskKind } from '../../common/contract/types';
 import { isUserError } from '../../common/errors';
@@ -97,17 +96,10 @@ export function createEditorStore(init: Partial<EditorState> = {}) {
 
 export type EditorStore = ReturnType<typeof createEditorStore>;
 
-/** The app's store. Tests create their own with createEditorStore. */
-export const editorStore = createEditorStore();
-
-export function useEditor<T>(selector: (s: EditorState) => T): T {
-  return useStore(editorStore, selector);
-}
-
 let nextMessageId = 1;
 
 /**
- * Operations on a store. Bound to the app's store below; tests bind them to their own.
+ * Operations on a store (the editor binds them to its own; tests to theirs).
  * Document edits go through `edit`/gesture functions only, so every change is undoable.
  */
 export function editorOps(store: EditorStore) {
@@ -272,5 +264,3 @@ export function editorOps(store: EditorStore) {
 }
 
 export type EditorOps = ReturnType<typeof editorOps>;
-
-export const ops = editorOps(editorStore);

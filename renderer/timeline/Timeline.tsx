@@ -1,21 +1,22 @@
 /**
  * The timeline: transport (play, step, frame number, timecode, zoom), a ruler with the in/out points,
- * the thumbnail strip, the job overlay (frames with results), and a key track per mask layer.
- * Clicking or dragging on the ruler or the strip scrubs frame-accurately; key markers jump on click
- * and retime on drag; the in/out markers drag. Drags are single undo steps (gestures).
+ * the thumbnail strip, the job overlay (frames with results), and per mask layer a row with its active
+ * range (a bar whose ends drag) and its key markers. What a press does is decided by the drag state
+ * machine (drags.ts); this component draws and forwards pointer events in lane pixels.
  */
 import { useEffect, useLayoutEffect, useMemo, useRef, useState } from 'react';
 import type { PointerEvent as ReactPointerEvent } from 'react';
-import { frameToTimecode } from '../../common/time';
+import { useStore } from 'zustand';
+import { layerActiveRange } from '../../common/project/active-range';
 import type { Layer, ProjectDoc } from '../../common/project/schema';
-import { actions } from '../actions';
-import { actionContext } from '../app/editor';
-import { media } from '../app/media';
-import { mediaUrl } from '../bridge';
-import { Icon } from '../panels/icons';
+import { frameToTimecode } from '../../common/time';
+import { useEditor, useEditorState } from '../editor/context';
 import { layerKeyFrames } from '../shapes/keys';
-import { command } from '../shapes/edits';
-import { latestTask, ops, useEditor } from '../state/store';
+import { latestTask } from '../state/store';
+import { ActionButton } from '../ui/controls';
+import { Icon } from '../ui/icons';
+import { createTimelineDrags } from './drags';
+import type { TimelineTarget } from './drags';
 import { MAX_PX_PER_FRAME, frameAtX, nearestIndex, rulerStep, xOfFrame } from './scale';
 
 const LABEL_W = 140;
@@ -26,60 +27,81 @@ interface Lane {
   scrollLeft: number;
 }
 
+/** The current frame as a field: one click selects it, typing a number and Enter goes there. */
+function FrameField({ frame, last }: { frame: number; last: number }) {
+  const { ops } = useEditor();
+  const [text, setText] = useState<string | null>(null);
+  const focusedByClick = useRef(false);
+  const cancelled = useRef(false);
+  return (
+    <input
+      className="frame-number"
+      data-testid="frame-number"
+      type="text"
+      inputMode="numeric"
+      aria-label="Current frame"
+      title={`Current frame (0–${last}): click, type a frame number, Enter`}
+      value={text ?? String(frame)}
+      onMouseDown={(e) => {
+        focusedByClick.current = document.activeElement !== e.currentTarget;
+      }}
+      onMouseUp={(e) => {
+        // The click that focused the field keeps the whole number selected, so typing replaces it.
+        if (focusedByClick.current) e.preventDefault();
+        focusedByClick.current = false;
+      }}
+      onFocus={(e) => {
+        cancelled.current = false;
+        setText(String(frame));
+        e.currentTarget.select();
+      }}
+      onChange={(e) => setText(e.currentTarget.value.replace(/[^0-9]/g, ''))}
+      onBlur={() => {
+        if (!cancelled.current && text !== null && text !== '') ops.setFrame(Number(text));
+        setText(null);
+      }}
+      onKeyDown={(e) => {
+        if (e.key === 'Enter') e.currentTarget.blur();
+        if (e.key === 'Escape') {
+          cancelled.current = true;
+          e.currentTarget.blur();
+        }
+      }}
+    />
+  );
+}
+
 function Transport({ doc, fitPpf }: { doc: ProjectDoc; fitPpf: number }) {
-  const frame = useEditor((s) => s.session.frame);
-  const rate = useEditor((s) => s.session.rate);
-  const ppf = useEditor((s) => s.session.timelinePxPerFrame);
-  const [editing, setEditing] = useState(false);
-  const run = (id: string) => () => actions.run(id, actionContext);
-  const tip = (id: string) => actions.tooltip(id);
+  const { ops } = useEditor();
+  const frame = useEditorState((s) => s.session.frame);
+  const rate = useEditorState((s) => s.session.rate);
+  const ppf = useEditorState((s) => s.session.timelinePxPerFrame);
   const n = doc.range.out - doc.range.in + 1;
   return (
     <div className="transport">
-      <button className="icon" title={tip('go-start')} onClick={run('go-start')}>
+      <ActionButton id="go-start" className="icon">
         <Icon name="first" />
-      </button>
-      <button className="icon" title={tip('step-back')} onClick={run('step-back')}>
+      </ActionButton>
+      <ActionButton id="step-back" className="icon">
         <Icon name="prev" />
-      </button>
-      <button className="icon" title={tip('play-pause')} data-testid="play-pause" onClick={run('play-pause')} aria-pressed={rate !== 0}>
+      </ActionButton>
+      <ActionButton id="play-pause" className="icon" testId="play-pause" pressed={rate !== 0}>
         <Icon name={rate === 0 ? 'play' : 'pause'} />
-      </button>
-      <button className="icon" title={tip('step-forward')} onClick={run('step-forward')}>
+      </ActionButton>
+      <ActionButton id="step-forward" className="icon">
         <Icon name="next" />
-      </button>
-      <button className="icon" title={tip('go-end')} onClick={run('go-end')}>
+      </ActionButton>
+      <ActionButton id="go-end" className="icon">
         <Icon name="last" />
-      </button>
+      </ActionButton>
       <span className="sep" />
-      {editing ? (
-        <input
-          type="number"
-          autoFocus
-          defaultValue={frame}
-          min={0}
-          max={doc.source.frameCount - 1}
-          style={{ width: 72 }}
-          onBlur={(e) => {
-            ops.setFrame(Number(e.currentTarget.value));
-            setEditing(false);
-          }}
-          onKeyDown={(e) => {
-            if (e.key === 'Enter') e.currentTarget.blur();
-            if (e.key === 'Escape') setEditing(false);
-          }}
-        />
-      ) : (
-        <span className="frame-number" data-testid="frame-number" title="Current frame (double-click to type one)" onDoubleClick={() => setEditing(true)}>
-          {frame}
-        </span>
-      )}
+      <FrameField frame={frame} last={doc.source.frameCount - 1} />
       <span className="timecode" data-testid="timecode">{frameToTimecode(frame, doc.source.fps)}</span>
       <span className="dim">/ {doc.source.frameCount - 1}</span>
       {rate !== 0 && Math.abs(rate) !== 1 && <span className="dim">{rate > 0 ? `▶ ${rate}×` : `◀ ${-rate}×`}</span>}
       <span className="sep" />
-      <button title={tip('set-in')} onClick={run('set-in')}>In {doc.range.in}</button>
-      <button title={tip('set-out')} onClick={run('set-out')}>Out {doc.range.out}</button>
+      <ActionButton id="set-in">In {doc.range.in}</ActionButton>
+      <ActionButton id="set-out">Out {doc.range.out}</ActionButton>
       <span className="dim">{n} frames to process</span>
       <span className="spacer" />
       <span className="dim">Zoom</span>
@@ -137,9 +159,10 @@ function Ruler({ doc, ppf, lane }: { doc: ProjectDoc; ppf: number; lane: Lane })
 }
 
 function JobOverlay({ ppf, lane, frameCount }: { ppf: number; lane: Lane; frameCount: number }) {
+  const { media } = useEditor();
   const ref = useRef<HTMLCanvasElement>(null);
-  const version = useEditor((s) => s.resultsVersion);
-  const jobState = useEditor((s) => latestTask(s, 'render')?.task.state ?? null);
+  const version = useEditorState((s) => s.resultsVersion);
+  const jobState = useEditorState((s) => latestTask(s, 'render')?.task.state ?? null);
   useEffect(() => {
     const c = ref.current!;
     c.width = Math.ceil(lane.width);
@@ -156,13 +179,14 @@ function JobOverlay({ ppf, lane, frameCount }: { ppf: number; lane: Lane; frameC
       const x0 = f * ppf - lane.scrollLeft;
       g.fillRect(Math.floor(x0), 0, Math.max(1, Math.ceil(ppf)), 6);
     }
-  }, [version, jobState, ppf, lane.width, lane.scrollLeft, frameCount]);
+  }, [version, jobState, ppf, lane.width, lane.scrollLeft, frameCount, media]);
   return <canvas ref={ref} data-testid="job-overlay" data-finished={media.results.count} />;
 }
 
 function Thumbnails({ doc, ppf, lane, mediaId }: { doc: ProjectDoc; ppf: number; lane: Lane; mediaId: string | null }) {
-  const version = useEditor((s) => s.thumbnailsVersion);
-  const sorted = useMemo(() => [...media.thumbnails.keys()].sort((a, b) => a - b), [version, mediaId]);
+  const { media } = useEditor();
+  const version = useEditorState((s) => s.thumbnailsVersion);
+  const sorted = useMemo(() => [...media.thumbnails.keys()].sort((a, b) => a - b), [version, mediaId, media]);
   if (!sorted.length) return null;
   const thumbW = Math.max(24, Math.round((THUMB_H * doc.source.width) / doc.source.height));
   const firstSlot = Math.floor(lane.scrollLeft / thumbW);
@@ -172,24 +196,57 @@ function Thumbnails({ doc, ppf, lane, mediaId }: { doc: ProjectDoc; ppf: number;
     const centreFrame = frameAtX(k * thumbW + thumbW / 2, ppf, doc.source.frameCount);
     const index = sorted[nearestIndex(sorted, centreFrame)]!;
     const ref = media.thumbnails.get(index)!;
-    slots.push(<img key={k} src={mediaUrl(ref)} alt="" draggable={false} style={{ left: k * thumbW, width: thumbW }} />);
+    slots.push(<img key={k} src={media.url(ref)} alt="" draggable={false} style={{ left: k * thumbW, width: thumbW }} />);
   }
   return <>{slots}</>;
 }
 
-type Drag = { kind: 'scrub' } | { kind: 'range'; edge: 'in' | 'out'; startX: number; from: number; moved: boolean } | { kind: 'key'; layerId: string; from: number; startX: number; to: number; moved: boolean };
+/** A layer's active range as a bar with draggable ends; keys are drawn over it. */
+function LayerRangeBar({ layer, doc, ppf }: { layer: Layer; doc: ProjectDoc; ppf: number }) {
+  const r = layerActiveRange(layer, doc.range.out);
+  if (!r) return null;
+  const last = Math.min(r.out, doc.source.frameCount - 1);
+  const how = layer.activeRange ? 'set by dragging its ends' : 'from its first key to its last';
+  return (
+    <div
+      className={`tl-layer-range${layer.activeRange ? ' explicit' : ''}`}
+      data-testid="layer-range"
+      data-layer-id={layer.id}
+      data-in={r.in}
+      data-out={last}
+      title={`${layer.name} masks frames ${r.in}–${last} (${how}); drag an end to change them`}
+      style={{ left: r.in * ppf, width: Math.max(2, (last - r.in + 1) * ppf), ['--layer-color' as string]: layer.color }}
+    >
+      <div className="tl-range-end in" data-testid="layer-range-in" data-layer-edge="in" data-layer-id={layer.id} />
+      <div className="tl-range-end out" data-testid="layer-range-out" data-layer-edge="out" data-layer-id={layer.id} />
+    </div>
+  );
+}
+
+/** What a press landed on, from the pressed element's data attributes. */
+function targetOf(el: HTMLElement): TimelineTarget | null {
+  const d = el.dataset;
+  if (d.edge === 'in' || d.edge === 'out') return { kind: 'range-edge', edge: d.edge };
+  if ((d.layerEdge === 'in' || d.layerEdge === 'out') && d.layerId) return { kind: 'layer-edge', layerId: d.layerId, edge: d.layerEdge };
+  if (d.frame !== undefined && d.layerId) return { kind: 'key', layerId: d.layerId, frame: Number(d.frame) };
+  if (d.lane === 'scrub') return { kind: 'scrub' };
+  return null;
+}
 
 export function Timeline() {
-  const doc = useEditor((s) => s.history?.doc ?? null);
-  const frame = useEditor((s) => s.session.frame);
-  const rate = useEditor((s) => s.session.rate);
-  const pxSetting = useEditor((s) => s.session.timelinePxPerFrame);
-  const activeLayerId = useEditor((s) => s.session.activeLayerId);
-  const mediaId = useEditor((s) => s.media?.mediaId ?? null);
+  const editor = useEditor();
+  const { ops } = editor;
+  const doc = useEditorState((s) => s.history?.doc ?? null);
+  const frame = useEditorState((s) => s.session.frame);
+  const rate = useEditorState((s) => s.session.rate);
+  const pxSetting = useEditorState((s) => s.session.timelinePxPerFrame);
+  const activeLayerId = useEditorState((s) => s.session.activeLayerId);
+  const mediaId = useEditorState((s) => s.media?.mediaId ?? null);
   const scrollRef = useRef<HTMLDivElement>(null);
   const [lane, setLane] = useState<Lane>({ width: 800, scrollLeft: 0 });
-  const drag = useRef<Drag | null>(null);
-  const [dragKey, setDragKey] = useState<{ layerId: string; from: number; to: number } | null>(null);
+  const ppfRef = useRef(1);
+  const drags = useMemo(() => createTimelineDrags({ ops, pxPerFrame: () => ppfRef.current }), [ops]);
+  const dragKey = useStore(drags.view, (s) => s.key);
 
   useLayoutEffect(() => {
     const el = scrollRef.current;
@@ -202,6 +259,7 @@ export function Timeline() {
   const frameCount = doc?.source.frameCount ?? 1;
   const fitPpf = Math.max(0.005, (lane.width - 8) / frameCount);
   const ppf = pxSetting > 0 ? Math.max(pxSetting, fitPpf) : fitPpf;
+  ppfRef.current = ppf;
   const contentW = frameCount * ppf;
 
   // Ctrl+wheel zooms the timeline around the cursor.
@@ -221,89 +279,41 @@ export function Timeline() {
     };
     el.addEventListener('wheel', onWheel, { passive: false });
     return () => el.removeEventListener('wheel', onWheel);
-  }, [ppf, fitPpf, lane.width, frameCount]);
+  }, [ppf, fitPpf, lane.width, frameCount, ops]);
 
   // Keep the playhead in view while playing or stepping.
   useEffect(() => {
     const el = scrollRef.current;
-    if (!el || drag.current) return;
+    if (!el || drags.state() !== 'idle') return;
     const x = xOfFrame(frame, ppf);
     if (x < el.scrollLeft || x > el.scrollLeft + lane.width) el.scrollLeft = Math.max(0, x - (rate < 0 ? lane.width * 0.9 : lane.width * 0.1));
-  }, [frame, ppf, lane.width, rate]);
+  }, [frame, ppf, lane.width, rate, drags]);
+
+  // Escape cancels a drag in progress (before the editor's own Escape handling).
+  useEffect(() => {
+    const onKey = (e: KeyboardEvent) => {
+      if (e.key !== 'Escape' || drags.state() === 'idle') return;
+      e.stopPropagation();
+      drags.cancel();
+    };
+    window.addEventListener('keydown', onKey, true);
+    return () => window.removeEventListener('keydown', onKey, true);
+  }, [drags]);
 
   if (!doc) return <div className="timeline" data-testid="timeline" />;
 
   const laneX = (e: { clientX: number }) => e.clientX - scrollRef.current!.getBoundingClientRect().left - LABEL_W + scrollRef.current!.scrollLeft;
-
-  const onLaneDown = (e: ReactPointerEvent<HTMLDivElement>) => {
-    if (e.button !== 0) return;
-    const target = e.target as HTMLElement;
-    const x = laneX(e);
-    e.currentTarget.setPointerCapture(e.pointerId);
-    ops.setSession({ rate: 0 });
-    const edge = target.dataset.edge as 'in' | 'out' | undefined;
-    const keyFrame = target.dataset.frame;
-    if (edge) {
-      drag.current = { kind: 'range', edge, startX: x, from: edge === 'in' ? doc.range.in : doc.range.out, moved: false };
-    } else if (keyFrame !== undefined && target.dataset.layerId) {
-      const layerId = target.dataset.layerId;
-      drag.current = { kind: 'key', layerId, from: Number(keyFrame), startX: x, to: Number(keyFrame), moved: false };
-      ops.setSession((s) => {
-        if (s.activeLayerId !== layerId) s.selection = { shapeId: null, vertex: null };
-        s.activeLayerId = layerId;
-      });
-    } else if (target.dataset.lane === 'scrub') {
-      drag.current = { kind: 'scrub' };
-      ops.setFrame(frameAtX(x, ppf, frameCount));
-    } else drag.current = null;
-  };
-
-  const onLaneMove = (e: ReactPointerEvent<HTMLDivElement>) => {
-    const d = drag.current;
-    if (!d) return;
-    const x = laneX(e);
-    if (d.kind === 'scrub') {
-      ops.setFrame(frameAtX(x, ppf, frameCount));
-    } else if (d.kind === 'range') {
-      const to = Math.min(frameCount - 1, Math.max(0, d.from + Math.round((x - d.startX) / ppf)));
-      if (!d.moved) {
-        if (Math.abs(x - d.startX) < 3) return;
-        d.moved = true;
-        ops.beginGesture(d.edge === 'in' ? 'Move in point' : 'Move out point');
-      }
-      const r = ops.doc()!.range;
-      ops.updateGesture(command('setRange', d.edge === 'in' ? { in: Math.min(to, r.out), out: r.out } : { in: r.in, out: Math.max(to, r.in) }));
-    } else if (d.kind === 'key') {
-      const to = Math.min(frameCount - 1, Math.max(0, d.from + Math.round((x - d.startX) / ppf)));
-      if (!d.moved && Math.abs(x - d.startX) < 3) return;
-      if (!d.moved) {
-        d.moved = true;
-        ops.beginGesture('Retime key');
-      }
-      d.to = to;
-      setDragKey({ layerId: d.layerId, from: d.from, to });
-      ops.updateGesture(command('retimeLayerKeys', { layerId: d.layerId, from: d.from, to }));
-    }
-  };
-
-  const onLaneUp = () => {
-    const d = drag.current;
-    drag.current = null;
-    if (!d) return;
-    if (d.kind === 'range' && d.moved) ops.commitGesture();
-    if (d.kind === 'key') {
-      setDragKey(null);
-      if (d.moved) {
-        ops.commitGesture();
-        ops.setFrame(d.to);
-      } else ops.setFrame(d.from);
-    }
-  };
-
-  const onLaneCancel = () => {
-    if (drag.current && drag.current.kind !== 'scrub' && drag.current.moved) ops.cancelGesture();
-    drag.current = null;
-    setDragKey(null);
+  const pointer = {
+    onPointerDown: (e: ReactPointerEvent<HTMLDivElement>) => {
+      if (e.button !== 0) return;
+      const target = targetOf(e.target as HTMLElement);
+      if (!target) return;
+      e.currentTarget.setPointerCapture(e.pointerId);
+      drags.down(target, laneX(e));
+    },
+    onPointerMove: (e: ReactPointerEvent<HTMLDivElement>) => drags.move(laneX(e)),
+    onPointerUp: (e: ReactPointerEvent<HTMLDivElement>) => drags.up(laneX(e)),
+    onPointerCancel: () => drags.cancel(),
   };
 
   const playX = xOfFrame(frame, ppf);
@@ -335,7 +345,7 @@ export function Timeline() {
         <div className="tl-content" style={{ width: LABEL_W + contentW + 8 }}>
           <div className="tl-row tl-ruler-row">
             <div className="tl-label">Frame</div>
-            <div className="tl-lane tl-ruler" data-lane="scrub" onPointerDown={onLaneDown} onPointerMove={onLaneMove} onPointerUp={onLaneUp} onPointerCancel={onLaneCancel}>
+            <div className="tl-lane tl-ruler" data-lane="scrub" {...pointer}>
               <Ruler doc={doc} ppf={ppf} lane={lane} />
               <div className="range-marker in" data-testid="in-point" data-edge="in" data-frame-index={doc.range.in} title={`In point: frame ${doc.range.in} (I sets, drag to move)`} style={{ left: inX }} />
               <div className="range-marker out" data-testid="out-point" data-edge="out" data-frame-index={doc.range.out} title={`Out point: frame ${doc.range.out} (O sets, drag to move)`} style={{ left: outX }} />
@@ -343,7 +353,7 @@ export function Timeline() {
           </div>
           <div className="tl-row">
             <div className="tl-label">Video</div>
-            <div className="tl-lane tl-thumbs" data-lane="scrub" onPointerDown={onLaneDown} onPointerMove={onLaneMove} onPointerUp={onLaneUp} onPointerCancel={onLaneCancel}>
+            <div className="tl-lane tl-thumbs" data-lane="scrub" {...pointer}>
               <Thumbnails doc={doc} ppf={ppf} lane={lane} mediaId={mediaId} />
             </div>
           </div>
@@ -359,22 +369,16 @@ export function Timeline() {
                 <span className="dot" style={{ background: layer.color, opacity: layer.visible ? 1 : 0.3 }} />
                 {layer.name}
               </div>
-              <div
-                className={`tl-lane tl-track${layer.id === activeLayerId ? ' active' : ''}`}
-                data-layer-id={layer.id}
-                onPointerDown={onLaneDown}
-                onPointerMove={onLaneMove}
-                onPointerUp={onLaneUp}
-                onPointerCancel={onLaneCancel}
-              >
-                {layer.kind === 'bitmap' ? <div className="tl-bitmap" style={{ left: 0, width: Math.min(layer.source.frameCount === 1 ? frameCount : layer.source.frameCount, frameCount) * ppf, background: layer.color }} /> : markers(layer)}
+              <div className={`tl-lane tl-track${layer.id === activeLayerId ? ' active' : ''}${layer.visible ? '' : ' hidden'}`} data-layer-id={layer.id} data-testid="layer-track" {...pointer}>
+                <LayerRangeBar layer={layer} doc={doc} ppf={ppf} />
+                {layer.kind !== 'bitmap' && markers(layer)}
               </div>
             </div>
           ))}
           <div className="tl-outside" style={{ left: LABEL_W, width: inX }} />
           <div className="tl-outside" style={{ left: LABEL_W + outX, width: Math.max(0, contentW - outX) }} />
           <div className="playhead" data-testid="playhead" data-frame={frame} style={{ transform: `translateX(${LABEL_W + playX}px)` }}>
-            <div className="head" data-lane="scrub" onPointerDown={onLaneDown} onPointerMove={onLaneMove} onPointerUp={onLaneUp} onPointerCancel={onLaneCancel} />
+            <div className="head" data-lane="scrub" {...pointer} />
           </div>
         </div>
       </div>

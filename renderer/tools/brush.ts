@@ -5,7 +5,7 @@
  * the target brush layer, created when there is none); Escape drops it.
  */
 import { holdOf } from '../state/session';
-import { addStroke, brushTarget } from '../shapes/edits';
+import { addStroke, brushTarget } from '../edits';
 import type { Tool, ToolEnv, ToolPointer } from './types';
 
 type State = 'idle' | 'painting';

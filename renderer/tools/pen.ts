@@ -12,7 +12,7 @@
  */
 import { evaluateShape } from '../../common/keys/evaluate';
 import type { Vertex } from '../../common/project/schema';
-import { addShape, insertVertex, selectedShape, shapeTarget } from '../shapes/edits';
+import { addShape, insertVertex, selectedShape, shapeTarget } from '../edits';
 import { pickSegment } from '../shapes/geometry';
 import { PICK_RADIUS } from './types';
 import type { Tool, ToolEnv, ToolPointer } from './types';

@@ -11,9 +11,10 @@
  * the whole shape uses the viewer's transformer, which drives `transformGesture` below.
  */
 import { evaluateShape, translation } from '../../common/keys';
+import { layerActiveAt } from '../../common/project/active-range';
 import type { Affine } from '../../common/keys';
 import type { Vertex } from '../../common/project/schema';
-import { command, editableShapeLayers, insertVertex, selectedShape } from '../shapes/edits';
+import { command, editableShapeLayers, insertVertex, selectedShape } from '../edits';
 import type { DocRecipe } from '../state/history';
 import { pickHandle, pickSegment, pickVertex, shapeContains } from '../shapes/geometry';
 import { PICK_RADIUS } from './types';
@@ -107,8 +108,11 @@ export function createSelectTool(env: ToolEnv): SelectTool {
       }
 
       const layers = editableShapeLayers(env.ops);
-      // Points first (selected shape's first), then bodies, top layer first.
-      const candidates = layers.flatMap((layer) => [...layer.shapes].reverse().map((shape) => ({ layer, shape })));
+      // Points first (selected shape's first), then bodies, top layer first. A layer outside its active
+      // range shows nothing to pick, except the selected shape (drawn as a ghost there).
+      const candidates = layers
+        .flatMap((layer) => [...layer.shapes].reverse().map((shape) => ({ layer, shape })))
+        .filter((c) => c.shape.id === sel?.shape.id || layerActiveAt(c.layer, frame, doc.range.out));
       if (sel) candidates.sort((a, b) => Number(b.shape.id === sel.shape.id) - Number(a.shape.id === sel.shape.id));
       for (const { layer, shape } of candidates) {
         const verts = evaluateShape(shape, frame);

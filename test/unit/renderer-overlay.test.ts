@@ -4,8 +4,8 @@
 import { describe, expect, it } from 'vitest';
 import { rasterizeMask } from '../../common/mask/rasterize';
 import type { ProjectDoc } from '../../common/project/schema';
-import { FrameSource } from '../../renderer/canvas/images';
-import { MaskOverlay } from '../../renderer/canvas/maskOverlay';
+import { FrameSource } from '../../renderer/media/images';
+import { MaskOverlay } from '../../renderer/media/maskOverlay';
 import { editorWithProject } from './renderer-fixtures';
 
 function square(id: string, x: number, y: number, size: number, frame = 0) {

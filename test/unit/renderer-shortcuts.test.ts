@@ -1,9 +1,14 @@
-// The one shortcut table: no two actions claim a key, every key the editor promises is there,
-// matching follows the platform's modifier, and the registry refuses duplicates.
-import { describe, expect, it } from 'vitest';
-import { actionList, actions, ActionRegistry } from '../../renderer/actions';
-import { canonicalShortcut, formatShortcut, matchesShortcut, parseShortcut } from '../../renderer/actions/shortcuts';
-import type { KeyLike } from '../../renderer/actions/shortcuts';
+// The one action table (common/actions): no two actions claim a key, every key the editor promises is
+// there, matching follows the platform's modifier, the registry refuses duplicates, every action has a
+// handler, and Electron's native menu is built from the same labels, groups and accelerators.
+import { describe, expect, it, vi } from 'vitest';
+import { actionIds, actionSpecs, canonicalShortcut, checkActionTable, electronAccelerator, formatShortcut, matchesShortcut, menuActions, menus, parseShortcut } from '../../common/actions';
+import type { KeyLike } from '../../common/actions';
+import { actionHandlers, actionList, actions, ActionRegistry } from '../../renderer/actions';
+
+// menu.ts imports Electron's Menu and app only to build the menu; the template itself is plain data.
+vi.mock('electron', () => ({ Menu: {}, app: {} }));
+const { menuTemplate } = await import('../../main/app/menu');
 
 const key = (k: string, mods: Partial<KeyLike> = {}): KeyLike => ({ key: k, ctrlKey: false, metaKey: false, shiftKey: false, altKey: false, ...mods });
 
@@ -16,15 +21,23 @@ describe('shortcut table', () => {
     expect(new Set(actionList.map((a) => a.id)).size).toBe(actionList.length);
   });
 
-  it('the registry refuses a second action on a taken shortcut', () => {
+  it('the registry refuses a second action on a taken shortcut, or a second action of one name', () => {
     const noop = () => undefined;
     expect(
       () =>
-        new ActionRegistry([
+        new ActionRegistry<string>([
           { id: 'a', label: 'A', group: 'edit', shortcuts: ['Mod+Z'], perform: noop },
           { id: 'b', label: 'B', group: 'edit', shortcuts: ['mod+z'], perform: noop },
         ]),
     ).toThrow(/Mod\+z is claimed by both "a" and "b"/);
+    expect(() => checkActionTable([{ id: 'a' }, { id: 'a' }])).toThrow(/two actions are called "a"/);
+    expect(() => checkActionTable(actionSpecs)).not.toThrow();
+  });
+
+  it('maps every action of the shared table to a handler, and nothing else', () => {
+    expect(Object.keys(actionHandlers).sort()).toEqual([...actionIds].sort());
+    expect(actionList.map((a) => a.id)).toEqual(actionIds);
+    expect(actionList.every((a) => typeof a.perform === 'function')).toBe(true);
   });
 
   it.each([
@@ -72,5 +85,48 @@ describe('shortcut table', () => {
     expect(actions.tooltip('undo', false)).toBe('Undo (Ctrl+Z)');
     expect(actions.tooltip('redo', false)).toBe('Redo (Ctrl+Shift+Z, Ctrl+Y)');
     expect(() => parseShortcut('Mod+A+B')).toThrow(/two keys/);
+  });
+
+  it('writes shortcuts as Electron accelerators', () => {
+    expect(electronAccelerator('Mod+Shift+O')).toBe('CmdOrCtrl+Shift+O');
+    expect(electronAccelerator('Mod+Enter')).toBe('CmdOrCtrl+Return');
+    expect(electronAccelerator('Alt+ArrowRight')).toBe('Alt+Right');
+    expect(electronAccelerator('Space')).toBe('Space');
+    expect(electronAccelerator('+')).toBe('Plus');
+    expect(electronAccelerator('\\')).toBe('\\');
+    expect(electronAccelerator('F1')).toBe('F1');
+  });
+});
+
+describe('native menu', () => {
+  type Item = { id?: string; label?: string; accelerator?: string; registerAccelerator?: boolean; submenu?: Item[]; click?: () => void; role?: string; type?: string };
+
+  it('is built from the action table: every menu action once, with its label and first shortcut', () => {
+    const sent: string[] = [];
+    const template = menuTemplate((c) => void sent.push(c), [], 'linux', true) as Item[];
+    expect(template.map((m) => m.label)).toEqual(menus.map((m) => m.label));
+    const items = template.flatMap((m) => m.submenu ?? []).filter((i) => i.id);
+    const expected = menus.flatMap((m) => m.groups.flatMap((g) => menuActions(g)));
+    expect(items.map((i) => i.id)).toEqual(expected.map((a) => a.id));
+    for (const [i, a] of expected.entries()) {
+      expect(items[i]!.label).toBe(a.label);
+      expect(items[i]!.accelerator).toBe(a.shortcuts?.[0] ? electronAccelerator(a.shortcuts[0]) : undefined);
+      // Shown only: the renderer's keyboard handling owns the keys, so no key runs a command twice.
+      expect(items[i]!.registerAccelerator).toBe(false);
+    }
+    expect(items.some((i) => i.id === 'confirm' || i.id === 'cancel')).toBe(false);
+    items.find((i) => i.id === 'save')!.click!();
+    items.find((i) => i.id === 'export-video')!.click!();
+    expect(sent).toEqual(['save', 'export-video']);
+  });
+
+  it('opens recent projects by path and keeps the clipboard roles for text fields', () => {
+    const sent: [string, string | undefined][] = [];
+    const template = menuTemplate((c, p) => void sent.push([c, p]), [{ path: '/p/a.cleanplate', name: 'a.cleanplate', openedAt: '' }], 'linux', true) as Item[];
+    const file = template.find((m) => m.label === 'File')!.submenu!;
+    const recent = file.find((i) => i.label === 'Open Recent')!.submenu!;
+    recent[0]!.click!();
+    expect(sent).toEqual([['openPath', '/p/a.cleanplate']]);
+    expect(template.find((m) => m.label === 'Edit')!.submenu!.map((i) => i.role).filter(Boolean)).toEqual(['cut', 'copy', 'paste', 'selectAll']);
   });
 });

@@ -250,6 +250,23 @@ describe('select tool', () => {
     expect(shapeOf(h).keys).toHaveLength(1);
   });
 
+  it('outside its layer’s frames a shape is not picked, unless it is the selected one (shown as a ghost)', () => {
+    const h = withSquare(); // keyed at frame 0 only: its layer masks frame 0
+    h.ops.setSession({ frame: 30, selection: { shapeId: null, vertex: null } });
+    h.select.down(at(150, 150));
+    expect(h.select.state()).toBe('idle');
+    expect(h.ops.session().selection.shapeId).toBeNull();
+    // Selected (just drawn, or picked on a frame where it masks), it can be moved here: that keys it
+    // at frame 30 and so extends the frames the layer masks.
+    h.ops.setSession({ selection: { shapeId: h.shapeId, vertex: null } });
+    h.select.down(at(150, 150));
+    expect(h.select.state()).toBe('translating');
+    h.select.move(at(160, 150));
+    h.select.up(at(160, 150));
+    expect(shapeOf(h).keys.map((k) => k.frame)).toEqual([0, 30]);
+    expect(rasterizeMask(h.ops.doc()!, 20, { width: 640, height: 360 }).some((v) => v > 0)).toBe(true);
+  });
+
   it('Escape during a drag returns to where it started', () => {
     const h = withSquare();
     h.select.down(at(150, 150));

@@ -1,8 +1,8 @@
 // Viewer and timeline maths: zoom towards the cursor, pixel-accurate 100 %, frame <-> x, playback
 // and J/K/L shuttle timing.
 import { describe, expect, it } from 'vitest';
-import { fitView, panBy, screenToSource, sourceToScreen, zoomAt } from '../../renderer/canvas/viewport';
-import { Playback } from '../../renderer/timeline/playback';
+import { fitView, panBy, screenToSource, sourceToScreen, zoomAt } from '../../renderer/editor/viewport';
+import { Playback } from '../../renderer/editor/playback';
 import { frameAtX, nearestIndex, rulerStep, xOfFrame } from '../../renderer/timeline/scale';
 import { editorWithProject } from './renderer-fixtures';
 

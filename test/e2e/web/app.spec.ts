@@ -31,7 +31,7 @@ test('the sample project opens in the web host', async ({ page, baseURL }) => {
   expect(await page.evaluate(() => (window as unknown as { __cleanplate: Hooks }).__cleanplate.doc()!.layers.map((l) => l.name))).toEqual(['Ball']);
   await expect.poll(() => page.evaluate(() => (window as unknown as { __cleanplate: Hooks }).__cleanplate.frameReady(0)), { timeout: 20_000 }).toBe(true);
   expect(await page.evaluate(() => (window as unknown as { __cleanplate: Hooks }).__cleanplate.maskPixels(50))).toBeGreaterThan(1000);
-  await expect(page.getByTestId('frame-number')).toHaveText('0');
+  await expect(page.getByTestId('frame-number')).toHaveValue('0');
 
   // Let thumbnails fill in, then keep a picture for a person to look at.
   await page.waitForTimeout(2500);

@@ -2,12 +2,12 @@
  * Per-project resources outside the store (they hold decoded images and grow with the clip, so they
  * are indexes with a version number in the store rather than store state): the proxy frame source,
  * timeline thumbnails, the current job's finished frames, imported mask frames and the overlay cache.
+ * The editor owns one MediaSession; `open` switches it to another clip.
  */
 import type { MediaInfo } from '../../common/contract/types';
-import { api, mediaUrl } from '../bridge';
-import { BitmapCache, FrameSource } from '../canvas/images';
-import { MaskOverlay } from '../canvas/maskOverlay';
 import { BitmapFrames } from './bitmaps';
+import { BitmapCache, FrameSource } from './images';
+import { MaskOverlay } from './maskOverlay';
 
 /** Finished frames of the current job and the refs of their preview JPEGs. */
 export class JobResults {
@@ -30,15 +30,30 @@ export class JobResults {
   }
 }
 
-class MediaSession {
+export interface MediaHost {
+  /** Asks the host for the cache ref of one proxy frame (api.media.frame). */
+  frameRef(mediaId: string, index: number): Promise<string>;
+  mediaUrl(ref: string): string;
+}
+
+export class MediaSession {
   info: MediaInfo | null = null;
   frames: FrameSource | null = null;
   readonly thumbnails = new Map<number, string>();
   results = new JobResults();
   /** Result previews (decoded) by URL. */
   readonly resultImages = new BitmapCache(96 << 20);
-  readonly bitmaps = new BitmapFrames(mediaUrl);
-  readonly overlay = new MaskOverlay(this.bitmaps);
+  readonly bitmaps: BitmapFrames;
+  readonly overlay: MaskOverlay;
+
+  constructor(private readonly host: MediaHost) {
+    this.bitmaps = new BitmapFrames((ref) => host.mediaUrl(ref));
+    this.overlay = new MaskOverlay(this.bitmaps);
+  }
+
+  url(ref: string): string {
+    return this.host.mediaUrl(ref);
+  }
 
   open(info: MediaInfo): void {
     if (this.info?.mediaId === info.mediaId && this.frames) return;
@@ -50,8 +65,8 @@ class MediaSession {
     this.overlay.clear();
     this.frames = new FrameSource({
       frameCount: info.probe.frameCount,
-      frameRef: async (index) => (await api.media.frame({ mediaId: info.mediaId, index })).ref,
-      url: mediaUrl,
+      frameRef: (index) => this.host.frameRef(info.mediaId, index),
+      url: (ref) => this.host.mediaUrl(ref),
     });
   }
 
@@ -59,5 +74,3 @@ class MediaSession {
     this.results = new JobResults(jobId);
   }
 }
-
-export const media = new MediaSession();

@@ -6,7 +6,7 @@
  */
 import type { BitmapFrame } from '../../common/mask/rasterize';
 import type { BitmapLayer, ProjectDoc } from '../../common/project/schema';
-import type { BitmapProvider } from '../canvas/maskOverlay';
+import type { BitmapProvider } from './maskOverlay';
 
 /** Ref of one decoded mask frame under its prefix (the host's layout: `<prefix>/<index, 6 digits>.png`). */
 export function maskFrameRef(prefix: string, index: number): string {

@@ -4,12 +4,22 @@
  * what would be removed at any frame without reading canvas pixels.
  */
 import { rasterizeMask } from '../../common/mask/rasterize';
-import { lastOverlay, overlayNode } from '../canvas/OverlayLayer';
-import { editorStore, ops } from '../state/store';
-import { media } from './media';
+import type { MediaSession } from '../media/session';
+import type { EditorOps, EditorStore } from '../state/store';
 
-/** Counts projects shown, so a test can wait for the one it opened rather than the one before. */
-export const projectLoads = { count: 0 };
+/** What the canvas last drew, written by the viewer's layers (for tests and the status bar). */
+export interface Inspection {
+  /** How many projects have been shown since the page loaded. */
+  projectLoads: number;
+  /** The overlay's last drawing: its frame, raster size and masked pixel count. */
+  overlay: { frame: number; width: number; height: number; maskedPixels: number };
+  /** The overlay layer's canvas as drawn on screen, or null while there is none. */
+  overlayCanvas: (() => HTMLCanvasElement | null) | null;
+}
+
+export function createInspection(): Inspection {
+  return { projectLoads: 0, overlay: { frame: -1, width: 0, height: 0, maskedPixels: 0 }, overlayCanvas: null };
+}
 
 export interface TestHooks {
   /** How many projects have been shown since the page loaded. */
@@ -22,7 +32,7 @@ export interface TestHooks {
   /** The combined mask's value (0..255) at source pixel (x, y) of `frame`, rasterized at the source size. */
   maskValueAt(frame: number, x: number, y: number): number;
   /** What the overlay drew last: its frame and masked pixel count. */
-  overlay(): typeof lastOverlay;
+  overlay(): Inspection['overlay'];
   /** Non-transparent pixels of the overlay layer's canvas as drawn on screen (scaled by the zoom²). */
   drawnOverlayPixels(): number;
   /** How much of the clip the host's proxy frame cache holds (media.frameCache events). */
@@ -33,18 +43,19 @@ export interface TestHooks {
   frameReady(index: number): boolean;
 }
 
-export function installTestHooks(): void {
-  const hooks: TestHooks = {
-    loads: () => projectLoads.count,
+export function createTestHooks(d: { store: EditorStore; ops: EditorOps; media: MediaSession; inspect: Inspection }): TestHooks {
+  const { store, ops, media, inspect } = d;
+  return {
+    loads: () => inspect.projectLoads,
     doc: () => ops.doc(),
     session: () => ops.session(),
     history: () => {
-      const h = editorStore.getState().history;
+      const h = store.getState().history;
       return { undo: h?.past.length ?? 0, redo: h?.future.length ?? 0, labels: h?.past.map((e) => e.label) ?? [] };
     },
     maskPixels(frame, width, height) {
       const doc = ops.doc();
-      const info = editorStore.getState().media;
+      const info = store.getState().media;
       if (!doc) return 0;
       const w = width ?? info?.proxy.width ?? doc.source.width;
       const h = height ?? info?.proxy.height ?? doc.source.height;
@@ -60,19 +71,17 @@ export function installTestHooks(): void {
       const mask = rasterizeMask(doc, frame, { width, height, bitmaps: (l, f) => media.bitmaps.frame(l, f) });
       return mask[Math.floor(y) * width + Math.floor(x)] ?? 0;
     },
-    overlay: () => ({ ...lastOverlay }),
+    overlay: () => ({ ...inspect.overlay }),
     drawnOverlayPixels() {
-      const layer = overlayNode.layer;
-      if (!layer || !layer.visible()) return 0;
-      const canvas = layer.getCanvas()._canvas;
+      const canvas = inspect.overlayCanvas?.();
+      if (!canvas) return 0;
       const data = canvas.getContext('2d')!.getImageData(0, 0, canvas.width, canvas.height).data;
       let n = 0;
       for (let i = 3; i < data.length; i += 4) if (data[i]! > 0) n++;
       return n;
     },
-    frameCache: () => editorStore.getState().frameCache,
+    frameCache: () => store.getState().frameCache,
     resultFrames: () => media.results.count,
     frameReady: (index) => !!media.frames?.image(index),
   };
-  (window as unknown as { __cleanplate: TestHooks }).__cleanplate = hooks;
 }

@@ -96,6 +96,24 @@ export function formatShortcut(text: string, isMac = false): string {
   return parts.join(isMac ? '' : '+');
 }
 
-export function isMacPlatform(): boolean {
-  return typeof navigator !== 'undefined' && /Mac|iPhone|iPad/.test(navigator.platform);
+const ELECTRON_KEYS: Record<string, string> = {
+  ' ': 'Space',
+  arrowleft: 'Left',
+  arrowright: 'Right',
+  arrowup: 'Up',
+  arrowdown: 'Down',
+  escape: 'Esc',
+  enter: 'Return',
+  delete: 'Delete',
+  backspace: 'Backspace',
+  home: 'Home',
+  end: 'End',
+  '+': 'Plus',
+};
+
+/** The same shortcut as an Electron menu accelerator ("Mod+Shift+O" -> "CmdOrCtrl+Shift+O"). */
+export function electronAccelerator(text: string): string {
+  const s = parseShortcut(text);
+  const key = ELECTRON_KEYS[s.key] ?? (s.key.length === 1 || /^f\d+$/.test(s.key) ? s.key.toUpperCase() : s.key);
+  return [s.mod && 'CmdOrCtrl', s.shift && 'Shift', s.alt && 'Alt', key].filter(Boolean).join('+');
 }

@@ -1,23 +1,35 @@
 /**
  * Host events into the store: every task's progress and end (renders, propagation, exports, model
- * downloads), streamed result frames, propagated keys, thumbnails, frame-cache fill and menu
+ * downloads), streamed result frames, propagated keys, thumbnails, frame-cache fill and native-menu
  * commands. High-rate events (frames, thumbnails) only bump a version number, at most once per
  * animation frame.
  */
-import { onEvent } from '../bridge';
-import type { ActionContext } from '../actions';
-import { actions } from '../actions';
-import { applyPropagatedKey } from '../shapes/edits';
-import { editorStore, latestTask, ops } from '../state/store';
-import { openProjectAt, openVideoAt, refreshModels } from './host';
-import { media } from './media';
+import { isActionId } from '../../common/actions';
+import type { ActionId } from '../../common/actions';
+import type { HostConnection } from '../bridge';
+import { applyPropagatedKey } from '../edits';
+import type { MediaSession } from '../media/session';
+import { latestTask } from '../state/store';
+import type { EditorOps, EditorStore } from '../state/store';
 
-function batched(f: () => void): () => void {
+export interface HostEventDeps {
+  host: Pick<HostConnection, 'onEvent'>;
+  store: EditorStore;
+  ops: EditorOps;
+  media: MediaSession;
+  /** Runs `cb` once before the next paint. */
+  schedule(cb: () => void): void;
+  openPath(path: string): void;
+  refreshModels(): void;
+  run(id: ActionId): void;
+}
+
+function batched(schedule: (cb: () => void) => void, f: () => void): () => void {
   let pending = false;
   return () => {
     if (pending) return;
     pending = true;
-    requestAnimationFrame(() => {
+    schedule(() => {
       pending = false;
       f();
     });
@@ -41,16 +53,18 @@ class Rate {
   }
 }
 
-export function subscribeHostEvents(ctx: ActionContext): () => void {
+export function subscribeHostEvents(deps: HostEventDeps): () => void {
+  const { store, ops, media } = deps;
+  const onEvent = deps.host.onEvent;
   const rate = new Rate();
-  const currentRender = (taskId: string) => latestTask(editorStore.getState(), 'render')?.task.taskId === taskId;
-  const currentPropagation = (taskId: string) => latestTask(editorStore.getState(), 'propagate')?.task.taskId === taskId;
-  const bumpResults = batched(() => ops.bumpResults());
-  const bumpThumbs = batched(() => ops.setHost({ thumbnailsVersion: editorStore.getState().thumbnailsVersion + 1 }));
+  const currentRender = (taskId: string) => latestTask(store.getState(), 'render')?.task.taskId === taskId;
+  const currentPropagation = (taskId: string) => latestTask(store.getState(), 'propagate')?.task.taskId === taskId;
+  const bumpResults = batched(deps.schedule, () => ops.bumpResults());
+  const bumpThumbs = batched(deps.schedule, () => ops.setHost({ thumbnailsVersion: store.getState().thumbnailsVersion + 1 }));
 
   const offs = [
     onEvent('task.progress', ({ task }) => {
-      const known = editorStore.getState().tasks[task.taskId];
+      const known = store.getState().tasks[task.taskId];
       if (task.kind === 'render' && known?.task.state === 'queued' && task.state === 'running') rate.reset();
       ops.setTask(task);
       if (task.kind === 'render' && currentRender(task.taskId)) {
@@ -76,7 +90,7 @@ export function subscribeHostEvents(ctx: ActionContext): () => void {
           break;
         case 'download':
           if (task.message) ops.message(task.state === 'done' ? 'info' : 'error', task.message);
-          void refreshModels();
+          deps.refreshModels();
           break;
         case 'propagate':
           break;
@@ -106,11 +120,8 @@ export function subscribeHostEvents(ctx: ActionContext): () => void {
     }),
     onEvent('app.command', ({ command, path }) => {
       if (command === 'openPath') {
-        if (path) void (/\.cleanplate$/i.test(path) ? openProjectAt(path) : openVideoAt(path));
-        return;
-      }
-      const id = ({ undo: 'undo', redo: 'redo', save: 'save', saveAs: 'save-as', open: 'open-project', openVideo: 'open-video', export: 'export-video', importModels: 'import-models', help: 'help' } as const)[command];
-      if (id) actions.run(id, ctx);
+        if (path) deps.openPath(path);
+      } else if (isActionId(command)) deps.run(command);
     }),
   ];
   return () => offs.forEach((off) => off());

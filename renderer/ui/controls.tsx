@@ -1,24 +1,23 @@
 /** Small controls shared by the panels: registry-driven buttons and a number field that commits once. */
 import { useEffect, useState } from 'react';
 import type { ReactNode } from 'react';
-import { actions } from '../actions';
-import { actionContext } from '../app/editor';
-import { useEditor } from '../state/store';
+import type { ActionId } from '../../common/actions';
+import { useEditor, useEditorState } from '../editor/context';
 
 /** A button for a registered action: label, tooltip with its shortcut, enabled state, test id. */
-export function ActionButton(props: { id: string; testId?: string; className?: string; pressed?: boolean; children?: ReactNode }) {
-  const action = actions.get(props.id);
-  const enabled = useEditor(() => (action.enabled ? action.enabled(actionContext) : true));
+export function ActionButton(props: { id: ActionId; testId?: string; className?: string; pressed?: boolean; disabled?: boolean; children?: ReactNode }) {
+  const editor = useEditor();
+  const enabled = useEditorState(() => editor.isEnabled(props.id));
   return (
     <button
       className={props.className}
       data-testid={props.testId}
-      title={actions.tooltip(props.id)}
+      title={editor.tooltip(props.id)}
       aria-pressed={props.pressed}
-      disabled={!enabled}
-      onClick={() => actions.run(props.id, actionContext)}
+      disabled={!enabled || props.disabled}
+      onClick={() => editor.run(props.id)}
     >
-      {props.children ?? action.label}
+      {props.children ?? editor.actions.get(props.id).label}
     </button>
   );
 }

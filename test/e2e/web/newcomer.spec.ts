@@ -1,0 +1,133 @@
+// What a newcomer hit (issue 11), each fixed and checked in Chromium through the web host.
+// Screenshots go to test-results/newcomer/.
+import { mkdirSync } from 'node:fs';
+import path from 'node:path';
+import { expect, test } from '@playwright/test';
+import type { Page } from '@playwright/test';
+import { clickAt, drag, hooks, openSample, press } from './editor-helpers';
+
+const shots = path.resolve('test-results/newcomer');
+mkdirSync(shots, { recursive: true });
+
+async function goToFrame(page: Page, frame: number) {
+  const field = page.getByTestId('frame-number');
+  await field.click();
+  await page.keyboard.type(String(frame));
+  await page.keyboard.press('Enter');
+  await expect(field).toHaveValue(String(frame));
+}
+
+async function pxPerFrame(page: Page): Promise<number> {
+  return Number(await page.getByTestId('timeline').getAttribute('data-px-per-frame'));
+}
+
+test('a roto shape masks only the frames it was keyed on, shown and dragged as a bar on its timeline row', async ({ page }) => {
+  await openSample(page);
+  const h = hooks(page);
+  await page.getByTestId('layer-visible').first().click(); // the sample's ball is not part of this
+  await page.getByTestId('add-shape-layer').click();
+  await page.getByTestId('tool-polygon').click();
+  await goToFrame(page, 36);
+  for (const [x, y] of [
+    [100, 100],
+    [180, 100],
+    [180, 180],
+    [100, 180],
+  ] as const)
+    await clickAt(page, x, y);
+  await clickAt(page, 101, 101);
+  // Keyed again at frame 68 by moving it there (it is still selected, so it shows as a ghost).
+  await goToFrame(page, 68);
+  await page.getByTestId('tool-select').click();
+  await drag(page, [
+    [140, 140],
+    [200, 140],
+  ]);
+  const layerId = (await h.doc())!.layers.at(-1)!.id;
+  expect((await h.doc())!.layers.at(-1)!.shapes![0]!.keys.map((k) => k.frame)).toEqual([36, 68]);
+
+  // Frames 36..68 are masked; before and after them nothing is (the whole clip was, before).
+  const masked = async (frames: number[]) => Promise.all(frames.map((f) => h.maskPixels(f, 640, 360)));
+  expect(await masked([0, 35, 36, 50, 68, 69, 99])).toEqual([0, 0, 6400, 6400, 6400, 0, 0]);
+  const bar = page.locator(`[data-testid="layer-range"][data-layer-id="${layerId}"]`);
+  await expect(bar).toHaveAttribute('data-in', '36');
+  await expect(bar).toHaveAttribute('data-out', '68');
+  await expect(page.getByTestId('layer-frames')).toHaveText('36–68');
+
+  // At frame 80 nothing is drawn over the picture: no mask, no outline of an unselected shape.
+  await page.mouse.click(5, 300); // empty viewer area: deselects
+  await goToFrame(page, 80);
+  await expect.poll(() => h.drawnOverlayPixels()).toBe(0);
+  await page.screenshot({ path: path.join(shots, 'range-frame80-before.png') });
+
+  // Drag the bar's out end from 68 to 80: one undo step, and frame 75 is masked now.
+  const ppf = await pxPerFrame(page);
+  const end = (await bar.getByTestId('layer-range-out').boundingBox())!;
+  await page.mouse.move(end.x + end.width / 2, end.y + end.height / 2);
+  await page.mouse.down();
+  await page.mouse.move(end.x + end.width / 2 + 12 * ppf, end.y + end.height / 2, { steps: 6 });
+  await page.mouse.up();
+  await expect(bar).toHaveAttribute('data-out', '80');
+  expect((await h.history()).labels.at(-1)).toBe('Layer frames');
+  expect(await masked([75, 80, 81])).toEqual([6400, 6400, 0]);
+  await expect.poll(() => h.drawnOverlayPixels()).toBeGreaterThan(1000);
+  await page.screenshot({ path: path.join(shots, 'range-frame80-after.png') });
+
+  // "Follow keys" returns to the keys' frames.
+  await page.getByRole('button', { name: 'Follow keys' }).click();
+  await expect(bar).toHaveAttribute('data-out', '68');
+  expect(await h.maskPixels(75, 640, 360)).toBe(0);
+});
+
+test('a click on the ruler near frame 0 moves the playhead; the in point still drags', async ({ page }) => {
+  await openSample(page);
+  const h = hooks(page);
+  await goToFrame(page, 50);
+  const ruler = (await page.locator('.tl-ruler').boundingBox())!;
+  const ppf = await pxPerFrame(page);
+  const inBox = (await page.getByTestId('in-point').boundingBox())!;
+  // Where the in point's handle is (frame 0..1 at this zoom), on its handle and on the numbers above it.
+  await page.mouse.click(ruler.x + 1.5 * ppf, inBox.y + inBox.height / 2);
+  await expect(page.getByTestId('frame-number')).toHaveValue('1');
+  await goToFrame(page, 50);
+  await page.mouse.click(ruler.x + 0.5 * ppf, ruler.y + 4);
+  await expect(page.getByTestId('frame-number')).toHaveValue('0');
+  expect((await h.doc())!.range.in).toBe(0);
+  expect((await h.history()).undo).toBe(0);
+  // Pressed on the ruler near 0 and dragged: a scrub, not an in point move.
+  await page.mouse.move(ruler.x + 0.5 * ppf, ruler.y + 4);
+  await page.mouse.down();
+  await page.mouse.move(ruler.x + 20.5 * ppf, ruler.y + 4, { steps: 5 });
+  await page.mouse.up();
+  await expect(page.getByTestId('frame-number')).toHaveValue('20');
+  expect((await h.doc())!.range.in).toBe(0);
+  // The handle itself still drags.
+  await page.mouse.move(inBox.x + 2, inBox.y + inBox.height / 2);
+  await page.mouse.down();
+  await page.mouse.move(inBox.x + 2 + 10 * ppf, inBox.y + inBox.height / 2, { steps: 5 });
+  await page.mouse.up();
+  await expect(page.getByTestId('in-point')).toHaveAttribute('data-frame-index', '10');
+  await page.screenshot({ path: path.join(shots, 'ruler-in-point.png'), clip: { x: 0, y: ruler.y - 40, width: 500, height: 120 } });
+});
+
+test('the frame number takes typing after one click; Escape keeps the frame', async ({ page }) => {
+  await openSample(page);
+  const field = page.getByTestId('frame-number');
+  await field.click();
+  await page.keyboard.type('57');
+  await page.keyboard.press('Enter');
+  await expect(field).toHaveValue('57');
+  await expect(page.getByTestId('viewer')).toHaveAttribute('data-displayed-frame', '57');
+  await expect(field).not.toBeFocused();
+  // The keys belong to the editor again: → steps a frame.
+  await press(page, 'ArrowRight');
+  await expect(field).toHaveValue('58');
+  await field.click();
+  await page.keyboard.type('12');
+  await page.keyboard.press('Escape');
+  await expect(field).toHaveValue('58');
+  await field.click();
+  await page.keyboard.type('9999');
+  await page.keyboard.press('Enter');
+  await expect(field).toHaveValue('99'); // clamped to the last frame
+});
