@@ -108,7 +108,8 @@ export interface TaskProgress {
   stage: string;
   done: number;
   total: number;
-  unit: 'frames' | 'keys' | 'bytes';
+  /** `steps`: a model download building its graphs. */
+  unit: 'frames' | 'keys' | 'bytes' | 'steps';
 }
 
 export interface RenderDetail {
@@ -146,6 +147,12 @@ export interface ExportDetail {
 export interface DownloadDetail {
   /** Model files fetched so far (complete files already on disk are skipped). */
   files: number;
+  /** What the download does now: fetch a file, check it, or build the graphs from the weights. */
+  phase?: 'download' | 'verify' | 'build';
+  /** Of the file being fetched, over the last seconds; absent until measurable. */
+  bytesPerSecond?: number;
+  /** Time left for the file being fetched; null when unknown. */
+  etaSeconds?: number | null;
 }
 
 export interface TaskDetails {
@@ -189,14 +196,33 @@ export interface EngineStatus {
 export interface ModelFileStatus {
   file: string;
   state: 'ok' | 'missing' | 'partial' | 'corrupt';
+  /** Of the file, or of the partial download. */
   sizeBytes: number | null;
-  /** Null when the manifest does not know the size (no published conversion of the weights yet). */
+  /** Exact when known (recorded after verification), else approximate for weights, else null. */
   expectedBytes: number | null;
+  /** Recorded when the file was verified in this folder (downloaded, imported or built); null before. */
+  sha256: string | null;
 }
+
+/** A release weight file (raft-things.pth, recurrent_flow_completion.pth, ProPainter.pth). */
+export interface ModelWeightStatus extends ModelFileStatus {
+  network: 'raft' | 'flowCompletion' | 'generator';
+}
+
+/**
+ * Where ProPainter's files stand: `none` (no weights, no graphs), `downloading` (a download runs),
+ * `partial` (a download stopped part-way; downloading again resumes), `weights` (the weights are
+ * present and verified but the ONNX graphs are not built), `ready` (the graphs are there).
+ */
+export type ModelsStage = 'none' | 'downloading' | 'partial' | 'weights' | 'ready';
 
 export interface ModelsStatus {
   dir: string;
+  stage: ModelsStage;
   engines: EngineStatus[];
+  /** The release weight files the graphs are built from. */
+  weights: ModelWeightStatus[];
+  /** The contract's ONNX graphs. */
   files: ModelFileStatus[];
   license: { name: string; url: string; summary: string };
 }

@@ -1,50 +1,120 @@
 /**
- * "Import models folder": copy a folder of converted or downloaded files into the user's models
- * folder, verified before and after copying, and swapped in atomically so a failed import never
- * leaves a half-filled models folder behind.
+ * "Import models folder": copy a folder into the user's models folder, verified before and after
+ * copying, and swapped in atomically so a failed import never leaves a half-filled models folder.
+ * The folder holds ProPainter's three release weight files (checked structurally like a download;
+ * the graphs are then built from them), or already converted ONNX graphs (checked against the
+ * folder's own manifest, or the shipped one), or both.
  */
 import { existsSync, statSync } from 'node:fs';
-import { copyFile, mkdir, rename, rm, writeFile } from 'node:fs/promises';
+import { copyFile, link, mkdir, rename, rm, stat } from 'node:fs/promises';
 import path from 'node:path';
 import { UserError } from '../../common/errors';
 import type { ModelsStatus } from '../../common/contract/types';
-import { MANIFEST_FILE, manifestFor, type ModelFile, type ModelManifest } from './manifest';
+import { buildGraphs, propainterGraphBuilder, type GraphBuilder, type GraphBuildOptions } from './build';
+import { bundledManifest, layoutFor, readFolderManifest, weightFiles, writeFolderManifest, type ModelFile, type ModelManifest, type WeightFile } from './manifest';
 import { modelsStatus } from './status';
+import { importStagingPath, removeStaleTemporaries, retiredPath } from './temporaries';
 import { checkModelFile, sha256File } from './verify';
+import { checkWeightsFile } from './weights';
 
-export async function importModels(fromDir: string, toDir: string, opts: { signal?: AbortSignal } = {}): Promise<ModelsStatus> {
-  const from = path.resolve(fromDir);
-  const to = path.resolve(toDir);
-  if (!existsSync(from) || !statSync(from).isDirectory()) throw new UserError('not-found', `${from} is not a folder; choose the folder that holds the .onnx model files`);
-  if (from === to) throw new UserError('bad-input', `${from} already is the models folder; choose the folder you converted or downloaded the models into`);
+export interface ImportOptions {
+  signal?: AbortSignal;
+  /** Builds the graphs from imported weights; default: the product's builder (null: leave them unbuilt). */
+  builder?: GraphBuilder | null;
+  onBuildProgress?: GraphBuildOptions['onProgress'];
+}
 
-  const manifest = manifestFor(from);
+const listFiles = (files: { file: string }[]) => files.map((f) => f.file).join(', ');
+
+/** The release weight files in `from`, all verified, with the sha256 of each; [] when it holds none. */
+async function verifiedWeights(from: string, listed: WeightFile[], signal?: AbortSignal): Promise<WeightFile[]> {
+  const present = listed.filter((w) => existsSync(path.join(from, w.file)));
+  if (present.length === 0) return [];
+  const missing = listed.find((w) => !present.includes(w));
+  if (missing) throw new UserError('bad-input', `cannot import from ${from}: ${missing.file} is missing (the weights are three files: ${listFiles(listed)})`);
+  const out: WeightFile[] = [];
+  const layouts = listed.map(layoutFor);
+  for (const entry of present) {
+    const file = path.join(from, entry.file);
+    const problem = await checkWeightsFile(file, layoutFor(entry), { integrity: true, others: layouts, signal });
+    if (problem) throw new UserError('bad-input', `cannot import from ${from}: ${problem}`);
+    const sha256 = await sha256File(file, signal);
+    if (entry.sha256 !== null && sha256 !== entry.sha256) throw new UserError('bad-input', `cannot import from ${from}: ${entry.file} does not match the sha256 its manifest records`);
+    out.push({ ...entry, size: statSync(file).size, sha256 });
+  }
+  return out;
+}
+
+/** The graphs in `from` (every required one verified), or [] when it holds none. */
+async function verifiedGraphs(from: string, manifest: ModelManifest, signal?: AbortSignal): Promise<ModelFile[]> {
   const present: ModelFile[] = [];
-  for (const entry of manifest.files) {
-    const check = await checkModelFile(from, entry, { hash: true, signal: opts.signal });
+  const checks = [];
+  for (const entry of manifest.files) checks.push({ entry, check: await checkModelFile(from, entry, { hash: true, signal }) });
+  if (checks.every(({ check }) => check.state === 'missing')) return [];
+  for (const { entry, check } of checks) {
     if (check.state === 'missing' && !check.required) continue;
     if (check.state !== 'ok') throw new UserError('bad-input', `cannot import from ${from}: ${check.problem}`);
     present.push(entry);
   }
+  return present;
+}
+
+/** Copies a verified file and checks the copy's bytes. */
+async function copyVerified(src: string, dst: string, sha256: string | null, signal?: AbortSignal): Promise<{ size: number; sha256: string }> {
+  await copyFile(src, dst);
+  const copied = await sha256File(dst, signal);
+  if (sha256 !== null && copied !== sha256) throw new UserError('io', `copying ${path.basename(src)} produced different bytes; check the disk and import again`);
+  return { size: (await stat(dst)).size, sha256: copied };
+}
+
+export async function importModels(fromDir: string, toDir: string, opts: ImportOptions = {}): Promise<ModelsStatus> {
+  const from = path.resolve(fromDir);
+  const to = path.resolve(toDir);
+  if (!existsSync(from) || !statSync(from).isDirectory()) throw new UserError('not-found', `${from} is not a folder; choose the folder that holds ProPainter's .pth weight files or converted .onnx files`);
+  if (from === to) throw new UserError('bad-input', `${from} already is the models folder; choose the folder you downloaded or converted the models into`);
+  await removeStaleTemporaries(to);
+
+  const own = readFolderManifest(from);
+  const manifest = own ?? bundledManifest();
+  const listedWeights = weightFiles(manifest).length ? weightFiles(manifest) : weightFiles(bundledManifest());
+  const weights = await verifiedWeights(from, listedWeights, opts.signal);
+  const graphs = await verifiedGraphs(from, manifest, opts.signal);
+  if (weights.length === 0 && graphs.length === 0)
+    throw new UserError('bad-input', `cannot import from ${from}: it holds neither ProPainter's weights (${listFiles(listedWeights)}) nor its ONNX graphs (${manifest.files[0]!.file} and ${manifest.files.length - 1} more)`);
+
+  // Graphs alone keep the weights already in the models folder (hard links: no copy, no risk).
+  const current = (() => {
+    try {
+      return readFolderManifest(to);
+    } catch {
+      return null;
+    }
+  })();
+  const keptWeights = weights.length === 0 && current ? weightFiles(current).filter((w) => w.sha256 !== null && existsSync(path.join(to, w.file))) : [];
 
   // Copy into a sibling staging folder, re-hash the copies, then swap folders with renames.
   const parent = path.dirname(to);
   await mkdir(parent, { recursive: true });
-  const staging = `${to}.import-${process.pid}-${Date.now()}`;
-  const retired = `${to}.old-${process.pid}-${Date.now()}`;
+  const staging = importStagingPath(to);
+  const retired = retiredPath(to);
   try {
     await mkdir(staging);
-    const copied: ModelFile[] = [];
-    for (const entry of present) {
+    const copiedWeights: WeightFile[] = [];
+    for (const entry of weights) {
       opts.signal?.throwIfAborted();
-      const target = path.join(staging, entry.file);
-      await copyFile(path.join(from, entry.file), target);
-      const sha256 = await sha256File(target, opts.signal);
-      if (entry.sha256 !== null && sha256 !== entry.sha256) throw new UserError('io', `copying ${entry.file} into ${parent} produced different bytes; check the disk and import again`);
-      copied.push({ ...entry, url: entry.url, size: statSync(target).size, sha256 });
+      copiedWeights.push({ ...entry, ...(await copyVerified(path.join(from, entry.file), path.join(staging, entry.file), entry.sha256, opts.signal)) });
     }
-    const imported: ModelManifest = { ...manifest, files: copied };
-    await writeFile(path.join(staging, MANIFEST_FILE), `${JSON.stringify(imported, null, 2)}\n`);
+    for (const entry of keptWeights) {
+      await link(path.join(to, entry.file), path.join(staging, entry.file)).catch(() => copyFile(path.join(to, entry.file), path.join(staging, entry.file)));
+      copiedWeights.push(entry);
+    }
+    const copiedGraphs: ModelFile[] = [];
+    for (const entry of graphs) {
+      opts.signal?.throwIfAborted();
+      copiedGraphs.push({ ...entry, ...(await copyVerified(path.join(from, entry.file), path.join(staging, entry.file), entry.sha256, opts.signal)) });
+    }
+    const files = copiedGraphs.length ? copiedGraphs : manifest.files.map((f) => ({ ...f, size: null, sha256: null }));
+    await writeFolderManifest(staging, { ...manifest, weights: copiedWeights.length ? copiedWeights : undefined, files });
     if (existsSync(to)) await rename(to, retired);
     await rename(staging, to);
   } catch (err) {
@@ -57,5 +127,8 @@ export async function importModels(fromDir: string, toDir: string, opts: { signa
     throw new UserError('io', `cannot import models into ${to}: ${(err as Error).message}`);
   }
   await rm(retired, { recursive: true, force: true });
+
+  const builder = opts.builder === undefined ? propainterGraphBuilder : opts.builder;
+  if (weights.length && graphs.length === 0 && builder) await buildGraphs(to, builder, { signal: opts.signal, onProgress: opts.onBuildProgress });
   return modelsStatus(to);
 }

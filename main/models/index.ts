@@ -1,19 +1,36 @@
 /**
  * The model manager: where ProPainter's model files live (the user's data folder, never the install
- * folder), what state they are in, and how they get there (download with resume, or import).
+ * folder), what state they are in, and how they get there: the three release weight files are
+ * downloaded (with consent, resumable) or imported, verified structurally, and the ONNX graphs are
+ * built from them; or already converted graphs are imported.
  *
  *   defaultModelsDir(userDataDir)                      -> "<userData>/models"
- *   modelsStatus(dir)                                  -> ModelsStatus (fast, no hashing) for the UI / `models list`
- *   verifyModels(dir, { signal })                      -> VerifyReport (sha256 too) for `models verify`
- *   importModels(fromDir, toDir, { signal })           -> ModelsStatus after an atomic, verified copy
- *   downloadModels({ dir, manifest, acceptLicense, onProgress, signal }) -> { downloaded, skipped }
+ *   modelsStatus(dir)                                  -> ModelsStatus (fast, no hashing): stage, weights, graphs
+ *   verifyModels(dir, { signal })                      -> VerifyReport (sha256, structure, CRC-32s) for `models verify`
+ *   importModels(fromDir, toDir, { signal, builder })  -> ModelsStatus after an atomic, verified copy (+ build)
+ *   downloadModels({ dir, manifest, acceptLicense, onProgress, signal, builder }) -> { downloaded, skipped, built }
+ *   buildGraphs(dir, builder, { onProgress, signal })  -> the graphs from the verified weights in dir
+ *   propainterGraphBuilder                             -> the product's graph builder (null until wired in)
+ *   removeStaleTemporaries(dir)                        -> cleanup of what a killed process left
  *   bundledManifest()                                  -> the manifest shipped with the app
  *
  * Every failure is a UserError whose message is one line naming the file and what to do.
  */
 export { defaultModelsDir, modelsStatus, verifyModels, requireModelFiles, summarizeChecks, type VerifyReport } from './status';
-export { importModels } from './import';
-export { downloadModels, type DownloadOptions, type DownloadProgress, type DownloadResult } from './download';
-export { bundledManifest, manifestFor, parseManifest, readFolderManifest, MANIFEST_FILE, type ModelFile, type ModelManifest } from './manifest';
-export { checkModelFile, checkModelFiles, type FileCheck, type FileState } from './verify';
-export { CONTRACT_VERSION, GRAPHS, GRAPH_NAMES, graphFileName, type GraphName, type Precision } from './contract';
+export { importModels, type ImportOptions } from './import';
+export { downloadModels, type DownloadOptions, type DownloadProgress, type DownloadResult, type ModelsProgress } from './download';
+export { buildGraphs, propainterGraphBuilder, type GraphBuilder, type GraphBuildOptions, type GraphBuildProgress, type BuildResult } from './build';
+export { removeStaleTemporaries } from './temporaries';
+export {
+  bundledManifest,
+  manifestFor,
+  parseManifest,
+  readFolderManifest,
+  weightFiles,
+  MANIFEST_FILE,
+  type ModelFile,
+  type ModelManifest,
+  type WeightFile,
+} from './manifest';
+export { checkModelFile, checkModelFiles, formatBytes, type FileCheck, type FileState } from './verify';
+export { CONTRACT_VERSION, GRAPH_NAMES, graphFileName, type GraphName, type Precision } from './contract';

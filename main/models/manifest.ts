@@ -1,18 +1,44 @@
 /**
- * The model manifest (models/manifest.json, and the manifest.json a models folder carries): which
- * files make up the ProPainter model set, where they download from, how big they are, their sha256,
- * their licence and the contract version they satisfy. Sizes and hashes may be null when nobody can
- * know them yet (the official weights have no ONNX release): such files are checked for shape, not
- * for bytes.
+ * The model manifest (models/manifest.json, and the manifest.json a models folder carries): the
+ * licence; the release weight files (`weights`: where they download from, and once verified in a
+ * folder their size and sha256); and the contract's ONNX graphs (`files`), which are built from the
+ * weights on the user's machine, or imported already built. Sizes and hashes are null until
+ * somebody measured them: the upstream release publishes no checksums, so the bundled manifest has
+ * none, and a folder's manifest records what was verified there.
  */
 import { readFileSync } from 'node:fs';
+import { rename, rm, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { z } from 'zod';
 import { UserError } from '../../common/errors';
 import { CONTRACT_VERSION, GRAPH_NAMES } from './contract';
+import { manifestTempName } from './temporaries';
+import { NETWORK_NAMES, officialLayout, WeightsLayoutSchema, type WeightsLayout } from './weights';
 import bundledManifestJson from '../../models/manifest.json';
 
 export const MANIFEST_FILE = 'manifest.json';
+
+const sha256Schema = z
+  .string()
+  .regex(/^[0-9a-f]{64}$/)
+  .nullable();
+
+export const WeightFileSchema = z.object({
+  file: WeightsLayoutSchema.shape.file,
+  network: z.enum(NETWORK_NAMES),
+  /** Absolute, or relative to the manifest's baseUrl; null = no known download location. */
+  url: z.string().min(1).nullable(),
+  /** As the release page shows it, for the licence dialog and progress before the server says; not a check. */
+  approxBytes: z.number().int().positive().nullable().default(null),
+  /** Exact size and sha256: recorded after verification (none is published for the release). */
+  size: z.number().int().positive().nullable(),
+  sha256: sha256Schema,
+  /**
+   * The tensors the file must hold. Absent for the release files, whose layout ships with the app
+   * (main/models/weights/official-weights.json); a test or a mirror of other weights states its own.
+   */
+  layout: WeightsLayoutSchema.pick({ keyPrefix: true, tensors: true }).optional(),
+});
 
 export const ModelFileSchema = z.object({
   file: z.string().regex(/^[a-z0-9_]+(\.fp16)?\.onnx$/, 'file names are <graph>.onnx or <graph>.fp16.onnx'),
@@ -21,10 +47,7 @@ export const ModelFileSchema = z.object({
   /** Absolute, or relative to the manifest's baseUrl; null = no known download location. */
   url: z.string().min(1).nullable(),
   size: z.number().int().positive().nullable(),
-  sha256: z
-    .string()
-    .regex(/^[0-9a-f]{64}$/)
-    .nullable(),
+  sha256: sha256Schema,
 });
 
 export const ModelManifestSchema = z.object({
@@ -39,9 +62,13 @@ export const ModelManifestSchema = z.object({
   }),
   baseUrl: z.string().min(1).nullable(),
   note: z.string().optional(),
+  /** The release files the graphs are built from; absent in a folder of converted graphs (see weightFiles). */
+  weights: z.array(WeightFileSchema).optional(),
+  /** The contract's graphs: built from `weights` here, or imported/downloaded already built. */
   files: z.array(ModelFileSchema).min(1),
 });
 
+export type WeightFile = z.infer<typeof WeightFileSchema>;
 export type ModelFile = z.infer<typeof ModelFileSchema>;
 export type ModelManifest = z.infer<typeof ModelManifestSchema>;
 
@@ -58,7 +85,34 @@ export function parseManifest(json: unknown, where: string): ModelManifest {
   }
   if (r.data.contract !== CONTRACT_VERSION)
     throw new UserError('bad-input', `${where} describes models for contract version ${r.data.contract}, but this Cleanplate needs version ${CONTRACT_VERSION}; convert the models again with models/convert`);
+  const unknown = weightFiles(r.data).find((w) => !w.layout && !officialLayout(w.file));
+  if (unknown) throw new UserError('bad-input', `${where} lists the weight file ${unknown.file}, which is not one of ProPainter's release files and has no layout; fix the manifest`);
   return r.data;
+}
+
+export function weightFiles(manifest: ModelManifest): WeightFile[] {
+  return manifest.weights ?? [];
+}
+
+/** What a weight file must hold: its own layout, else the release file's of the same name. */
+export function layoutFor(entry: WeightFile): WeightsLayout {
+  if (entry.layout) return { file: entry.file, network: entry.network, ...entry.layout };
+  const official = officialLayout(entry.file);
+  if (!official) throw new UserError('bad-input', `no layout is known for ${entry.file}; it is not one of ProPainter's release files`);
+  return official;
+}
+
+/** Writes a models folder's manifest atomically (temporary name, then rename). */
+export async function writeFolderManifest(dir: string, manifest: ModelManifest): Promise<void> {
+  const file = path.join(dir, MANIFEST_FILE);
+  const tmp = path.join(dir, manifestTempName(MANIFEST_FILE));
+  try {
+    await writeFile(tmp, `${JSON.stringify(manifest, null, 2)}\n`);
+    await rename(tmp, file);
+  } catch (err) {
+    await rm(tmp, { force: true });
+    throw err;
+  }
 }
 
 /** The manifest inside a models folder, or null when the folder has none. */
@@ -86,7 +140,7 @@ export function manifestFor(dir: string): ModelManifest {
 }
 
 /** Where a file downloads from, or null. */
-export function fileUrl(manifest: ModelManifest, file: ModelFile): string | null {
+export function fileUrl(manifest: ModelManifest, file: { url: string | null }): string | null {
   if (!file.url) return null;
   if (/^[a-z]+:\/\//i.test(file.url)) return file.url;
   if (!manifest.baseUrl) return null;

@@ -1,13 +1,16 @@
 /**
- * What the UI and the CLI show about models: which engines are ready, file by file, and one line
- * saying what to do. The classic engine needs no files and is always ready.
+ * What the UI and the CLI show about models: which engines are ready, the weight files and the
+ * graphs file by file, the stage ProPainter's files are at (none, partly downloaded, weights without
+ * graphs, ready), and one line saying what to do. The classic engine needs no files and is always ready.
  */
 import { existsSync, statSync } from 'node:fs';
 import path from 'node:path';
 import { UserError } from '../../common/errors';
-import type { ModelsStatus } from '../../common/contract/types';
-import { manifestFor, type ModelManifest } from './manifest';
-import { checkModelFiles, type FileCheck } from './verify';
+import type { ModelsStage, ModelsStatus } from '../../common/contract/types';
+import { propainterGraphBuilder } from './build';
+import { bundledManifest, manifestFor, weightFiles, type ModelManifest } from './manifest';
+import { checkModelFiles, formatBytes, type FileCheck } from './verify';
+import { checkWeightFiles, type WeightCheck } from './weight-files';
 
 export function defaultModelsDir(userDataDir: string): string {
   return path.join(userDataDir, 'models');
@@ -18,7 +21,7 @@ function listNames(names: string[]): string {
   return `${names.slice(0, 2).join(', ')} and ${names.length - 2} more`;
 }
 
-/** One line about the ProPainter files: "ready", or what is wrong and what to do. */
+/** One line about the ProPainter graphs: "ready", or what is wrong and what to do. */
 export function summarizeChecks(checks: FileCheck[]): { ready: boolean; detail: string } {
   const required = checks.filter((c) => c.required);
   const bad = required.filter((c) => c.state !== 'ok');
@@ -35,39 +38,87 @@ export function summarizeChecks(checks: FileCheck[]): { ready: boolean; detail: 
   return { ready: false, detail: `${parts.join('; ')} — download or import models` };
 }
 
-function toStatus(dir: string, manifest: ModelManifest, checks: FileCheck[]): ModelsStatus {
-  const propainter = summarizeChecks(checks);
+const sum = (xs: (number | null)[]) => xs.reduce<number>((a, b) => a + (b ?? 0), 0);
+
+/** The stage, and the line the app's status shows for ProPainter. */
+export function propainterStage(graphs: FileCheck[], weights: WeightCheck[], builderAvailable: boolean): { stage: ModelsStage; detail: string } {
+  const graphSummary = summarizeChecks(graphs);
+  if (graphSummary.ready) return { stage: 'ready', detail: 'ready' };
+  if (weights.length > 0 && weights.every((w) => w.state === 'ok'))
+    return {
+      stage: 'weights',
+      detail: builderAvailable
+        ? 'the weights are downloaded and verified, but the ONNX graphs are not built yet; download again to build them (nothing is downloaded twice)'
+        : 'the weights are downloaded and verified, but the ONNX graphs are not built yet: this version of Cleanplate cannot build them; import converted ONNX files to use ProPainter now',
+    };
+  const partial = weights.filter((w) => w.state === 'partial');
+  if (partial.length > 0) {
+    if (partial.length === 1 && weights.every((w) => w.state === 'ok' || w.state === 'partial')) return { stage: 'partial', detail: partial[0]!.problem! };
+    const have = sum(weights.map((w) => (w.state === 'missing' ? 0 : w.sizeBytes)));
+    return { stage: 'partial', detail: `the weights are partly downloaded (${formatBytes(have)} of about ${formatBytes(sum(weights.map((w) => w.expectedBytes)))}); download again to resume` };
+  }
+  const damaged = weights.find((w) => w.state === 'corrupt');
+  if (damaged) return { stage: 'none', detail: damaged.problem! };
+  if (graphs.some((g) => g.required && g.state !== 'missing')) return { stage: 'none', detail: graphSummary.detail };
+  const someWeights = weights.find((w) => w.state === 'missing') && weights.some((w) => w.state === 'ok');
+  if (someWeights) return { stage: 'none', detail: weights.find((w) => w.state === 'missing')!.problem! };
+  const total = sum(weights.map((w) => w.expectedBytes));
+  return {
+    stage: 'none',
+    detail: weights.length
+      ? `no model files yet: download ProPainter's weights (${listNames(weights.map((w) => w.file))}, about ${formatBytes(total)}) or import a folder with them or with converted ONNX graphs`
+      : graphSummary.detail,
+  };
+}
+
+function toStatus(dir: string, manifest: ModelManifest, graphs: FileCheck[], weights: WeightCheck[]): ModelsStatus {
+  const { stage, detail } = propainterStage(graphs, weights, propainterGraphBuilder !== null);
   return {
     dir,
+    stage,
     engines: [
       { id: 'classic', ready: true, detail: 'ready (no model files needed)' },
-      { id: 'propainter', ready: propainter.ready, detail: propainter.detail },
+      { id: 'propainter', ready: stage === 'ready', detail },
     ],
-    files: checks.map((c) => ({ file: c.file, state: c.state, sizeBytes: c.sizeBytes, expectedBytes: c.expectedBytes })),
+    weights: weights.map((w) => ({ file: w.file, network: w.network, state: w.state, sizeBytes: w.sizeBytes, expectedBytes: w.expectedBytes, sha256: w.sha256 })),
+    files: graphs.map((c) => ({ file: c.file, state: c.state, sizeBytes: c.sizeBytes, expectedBytes: c.expectedBytes, sha256: c.sha256 })),
     license: { name: manifest.license.name, url: manifest.license.url, summary: manifest.license.summary },
   };
 }
 
-/** Fast status (sizes and headers, no hashing), for the UI and `cleanplate models list`. */
+/**
+ * The manifest that describes the weights of `dir`: the folder's own lists them once downloaded or
+ * imported; a folder of converted graphs alone still offers the release weights (to download).
+ */
+function withReleaseWeights(manifest: ModelManifest, bundled: ModelManifest): ModelManifest {
+  return weightFiles(manifest).length ? manifest : { ...manifest, weights: weightFiles(bundled) };
+}
+
+/** Fast status (sizes, headers, and the structure of unrecorded weights; no hashing), for the UI and `cleanplate models list`. */
 export async function modelsStatus(dir: string): Promise<ModelsStatus> {
   const manifest = manifestFor(dir);
-  return toStatus(dir, manifest, await checkModelFiles(dir, manifest, { hash: false }));
+  const described = withReleaseWeights(manifest, bundledManifest());
+  return toStatus(dir, manifest, await checkModelFiles(dir, manifest, { hash: false }), await checkWeightFiles(dir, described, { full: false }));
 }
 
 export interface VerifyReport {
   dir: string;
   ok: boolean;
-  checks: FileCheck[];
+  /** Weight files first, then graphs; only files that are present or required. */
+  checks: (FileCheck | (WeightCheck & { required: boolean }))[];
   status: ModelsStatus;
 }
 
-/** Full verification including sha256 (where the manifest knows it), for `cleanplate models verify`. */
+/** Full verification (sha256 where recorded, the weights' structure and CRC-32s), for `cleanplate models verify`. */
 export async function verifyModels(dir: string, opts: { signal?: AbortSignal } = {}): Promise<VerifyReport> {
   if (!existsSync(dir) || !statSync(dir).isDirectory()) throw new UserError('not-found', `the models folder ${dir} does not exist; download or import the models first`);
   const manifest = manifestFor(dir);
-  const checks = await checkModelFiles(dir, manifest, { hash: true, signal: opts.signal });
-  const status = toStatus(dir, manifest, checks);
-  return { dir, ok: checks.every((c) => c.state === 'ok' || (!c.required && c.state === 'missing')), checks, status };
+  const graphs = await checkModelFiles(dir, manifest, { hash: true, signal: opts.signal });
+  const weights = await checkWeightFiles(dir, withReleaseWeights(manifest, bundledManifest()), { full: true, signal: opts.signal });
+  const status = toStatus(dir, manifest, graphs, weights);
+  const weightChecks = weights.filter((w) => w.state !== 'missing').map((w) => ({ ...w, required: false }));
+  const ok = status.stage === 'ready' && weightChecks.every((w) => w.state === 'ok') && graphs.every((c) => c.state === 'ok' || (!c.required && c.state === 'missing'));
+  return { dir, ok, checks: [...weightChecks, ...graphs], status };
 }
 
 /**

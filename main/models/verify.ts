@@ -16,6 +16,8 @@ export interface FileCheck {
   state: FileState;
   sizeBytes: number | null;
   expectedBytes: number | null;
+  /** As the manifest records it. */
+  sha256: string | null;
   /** One line for a person, null when the file is fine. */
   problem: string | null;
 }
@@ -54,7 +56,7 @@ export function isRequired(entry: ModelFile): boolean {
 
 export async function checkModelFile(dir: string, entry: ModelFile, opts: { hash: boolean; signal?: AbortSignal }): Promise<FileCheck> {
   const file = path.join(dir, entry.file);
-  const base = { file: entry.file, required: isRequired(entry), expectedBytes: entry.size };
+  const base = { file: entry.file, required: isRequired(entry), expectedBytes: entry.size, sha256: entry.sha256 };
   let size: number;
   try {
     const st = await stat(file);

@@ -89,7 +89,9 @@ export function DialogHost() {
       </div>
       <div className="licence-text">{lic.summary}</div>
       <div className="hint" style={{ userSelect: 'text' }}>Full text: {lic.url}</div>
-      <div className="hint">Files are saved to {d.status.dir}; a download can be resumed and every file is checked against its SHA-256.</div>
+      <div className="hint" data-testid="license-files">
+        Downloads ProPainter&apos;s release weights ({d.status.weights.map((w) => `${w.file}${w.expectedBytes ? `, about ${Math.round(w.expectedBytes / 1024 / 1024)} MB` : ''}`).join('; ')}) from the upstream GitHub release into {d.status.dir}. A download resumes where it stopped; every file is checked tensor by tensor before use.
+      </div>
     </Modal>
   );
 }

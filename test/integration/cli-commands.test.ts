@@ -1,13 +1,15 @@
 // The built `cleanplate` command as a user runs it: probe, the model manager, and every way a command
 // line or an input file can be wrong (one clear line, the right exit status, no stack, nothing written).
-import { copyFileSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, truncateSync, writeFileSync, statSync } from 'node:fs';
+import { copyFileSync, cpSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, truncateSync, writeFileSync, statSync } from 'node:fs';
+import { createHash } from 'node:crypto';
 import { createServer, type Server } from 'node:http';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { generateFixtures } from '../../models/fixtures';
 import { makeClip } from '../helpers/media';
-import { buildCli, jsonEvents, runCli, type CliRun } from './cli-harness';
+import { tinyManifest, tinyReleaseDir } from '../helpers/pth';
+import { buildCli, canMountTmpfs, jsonEvents, leftOnTmpfs, onTmpfs, runCli, type CliRun } from './cli-harness';
 
 let tmp: string;
 let clip: string;
@@ -28,6 +30,15 @@ function expectOneLine(r: CliRun, exitCode: number, pattern: RegExp): void {
   expect(lines[0]).toMatch(/^cleanplate: /);
   expect(lines[0]).toMatch(pattern);
   expect(r.stderr).not.toMatch(/\n\s+at /);
+}
+
+/** `models verify` failing: the report on stdout, then exactly one error line on stderr. */
+function expectOneLineAfterReport(r: CliRun, pattern: RegExp): void {
+  expect(r.code, r.stderr).toBe(1);
+  expect(r.stdout).toMatch(/^Models folder: /);
+  const lines = r.stderr.trimEnd().split('\n');
+  expect(lines, r.stderr).toHaveLength(1);
+  expect(lines[0]).toMatch(pattern);
 }
 
 describe('cleanplate probe', () => {
@@ -113,7 +124,9 @@ describe('cleanplate models', () => {
     generateFixtures(fixtures);
     // The fixtures served over HTTP, as a mirror of the model files would be.
     server = createServer((req, res) => {
-      const file = path.join(fixtures, path.basename(decodeURIComponent(req.url ?? '')));
+      // The tiny stand-ins of the release weights are served beside them.
+      const name = path.basename(decodeURIComponent(req.url ?? ''));
+      const file = name.endsWith('.pth') ? path.join(tinyReleaseDir, name) : path.join(fixtures, name);
       if (!existsSync(file)) return void res.writeHead(404).end();
       res.writeHead(200, { 'content-length': statSync(file).size }).end(readFileSync(file));
     });
@@ -126,8 +139,9 @@ describe('cleanplate models', () => {
     const r = await runCli(['models', 'list', '--models', path.join(tmp, 'no-models')]);
     expect(r.code, r.stderr).toBe(0);
     expect(r.stdout).toMatch(/classic +ready/);
-    expect(r.stdout).toMatch(/propainter +not ready: missing raft\.onnx/);
-    expect(r.stdout).toMatch(/^ {2}missing +raft\.onnx/m);
+    expect(r.stdout).toMatch(/propainter +not ready: no model files yet: download ProPainter's weights \(raft-things\.pth, recurrent_flow_completion\.pth and 1 more, about 189\.9 MB\)/);
+    expect(r.stdout).toMatch(/^ {2}missing +raft-things\.pth +\(about 20\.1 MB\)$/m);
+    expect(r.stdout).toMatch(/^ {2}missing +raft\.onnx$/m);
   });
 
   it('imports the fixtures, then lists and verifies them as ready (text and JSON)', async () => {
@@ -163,7 +177,7 @@ describe('cleanplate models', () => {
   it('import refuses a folder without models in one line', async () => {
     const empty = path.join(tmp, 'not-models');
     mkdirSync(empty, { recursive: true });
-    expectOneLine(await runCli(['models', 'import', empty, '--models', path.join(tmp, 'models-x')]), 1, /cannot import from .*not-models: raft\.onnx is missing/);
+    expectOneLine(await runCli(['models', 'import', empty, '--models', path.join(tmp, 'models-x')]), 1, /cannot import from .*not-models: it holds neither ProPainter's weights \(raft-things\.pth, .*\) nor its ONNX graphs \(raft\.onnx and 18 more\)$/);
     expect(existsSync(path.join(tmp, 'models-x'))).toBe(false);
   });
 
@@ -184,5 +198,88 @@ describe('cleanplate models', () => {
     const events = jsonEvents(r.stdout);
     expect(events.some((e) => e.event === 'download' && e.file === 'raft.onnx')).toBe(true);
     expect(events.at(-1)).toMatchObject({ event: 'models', engines: [{ id: 'classic' }, { id: 'propainter', ready: true }] });
+  });
+
+  const RELEASE = ['raft-things.pth', 'recurrent_flow_completion.pth', 'ProPainter.pth'];
+  const sha256Of = (file: string) => createHash('sha256').update(readFileSync(file)).digest('hex');
+  const weightsManifest = (name: string, edit: (m: ReturnType<typeof tinyManifest>) => void = () => {}) => {
+    const m = tinyManifest(baseUrl);
+    edit(m);
+    const file = path.join(tmp, name);
+    writeFileSync(file, JSON.stringify(m));
+    return file;
+  };
+
+  it('download fetches and verifies the weights, then list shows each with its size and sha256 and says the graphs are not built', async () => {
+    const dir = path.join(tmp, 'models-weights');
+    const r = await runCli(['models', 'download', '--accept-license', '--manifest', weightsManifest('weights-manifest.json'), '--models', dir]);
+    expect(r.code, r.stderr).toBe(0);
+    expect(r.stderr).toContain('Downloading under the S-Lab License 1.0 (non-commercial use only)');
+    expect(r.stderr).toContain('downloaded 3 file(s), 0 already present and verified');
+    for (const f of RELEASE) expect(r.stderr).toContain(`downloaded ${f}; checking it`);
+
+    const listed = await runCli(['models', 'list', '--models', dir]);
+    expect(listed.code, listed.stderr).toBe(0);
+    expect(listed.stdout).toMatch(/propainter +not ready: the weights are downloaded and verified, but the ONNX graphs are not built yet/);
+    for (const f of RELEASE) {
+      const size = `${(statSync(path.join(dir, f)).size / 1024 / 1024).toFixed(1)} MB`;
+      expect(listed.stdout).toContain(`sha256 ${sha256Of(path.join(dir, f))}`);
+      expect(listed.stdout).toMatch(new RegExp(`^ {2}ok +${f.replace('.', '\\.')} +${size.replace('.', '\\.')}  sha256 [0-9a-f]{64}$`, 'm'));
+    }
+    expect(listed.stdout).toMatch(/^ {2}missing +raft\.onnx$/m);
+    // verify re-reads every weight file, and fails on the graphs that are not built, saying so.
+    expectOneLineAfterReport(await runCli(['models', 'verify', '--models', dir]), /^cleanplate: the weights are downloaded and verified, but the ONNX graphs are not built yet/);
+    writeFileSync(path.join(dir, 'ProPainter.pth.bak'), readFileSync(path.join(dir, 'ProPainter.pth')));
+    const pp = readFileSync(path.join(dir, 'ProPainter.pth'));
+    pp[pp.length >> 1] ^= 0x10;
+    writeFileSync(path.join(dir, 'ProPainter.pth'), pp);
+    expectOneLineAfterReport(await runCli(['models', 'verify', '--models', dir]), /^cleanplate: ProPainter\.pth has changed since it was verified \(its sha256 differs\); download or import the weights again$/);
+    writeFileSync(path.join(dir, 'ProPainter.pth'), readFileSync(path.join(dir, 'ProPainter.pth.bak')));
+
+    const json = jsonEvents((await runCli(['models', 'list', '--models', dir, '--json'])).stdout)[0]!;
+    expect(json.stage).toBe('weights');
+    expect(json.weights).toEqual(RELEASE.map((f) => expect.objectContaining({ file: f, state: 'ok', sizeBytes: statSync(path.join(dir, f)).size, sha256: sha256Of(path.join(dir, f)) })));
+
+    // ProPainter is refused up front, saying why.
+    const run = await runCli(['outpaint', clip, '--scale', '1x1.333', '--out', path.join(tmp, 'wide.mp4'), '--engine', 'propainter', '--models', dir]);
+    expectOneLine(run, 1, /ProPainter cannot run: raft\.onnx and 9 more graphs are not built from the weights in .*models-weights yet; this version cannot build them: import converted ONNX files with `cleanplate models import <folder>`$/);
+  });
+
+  it('download refuses a wrong file in one line naming it, and reports progress as JSON', async () => {
+    const dir = path.join(tmp, 'models-wrong');
+    const manifest = weightsManifest('wrong-manifest.json', (m) => (m.weights![0]!.url = 'ProPainter.pth'));
+    const r = await runCli(['models', 'download', '--accept-license', '--manifest', manifest, '--models', dir, '--json']);
+    expect(r.code).toBe(1);
+    const events = jsonEvents(r.stdout);
+    expect(events.some((e) => e.event === 'download' && e.file === 'raft-things.pth' && typeof e.bytesPerSecond === 'number')).toBe(true);
+    expect(events.at(-2)).toEqual({ event: 'verify', file: 'raft-things.pth' });
+    expect(events.at(-1)).toMatchObject({ event: 'error', message: expect.stringMatching(/^raft-things\.pth has no tensor module\.fnet\.conv1\.weight \(it holds the tensors of ProPainter\.pth: the files were swapped or renamed\); the download from 127\.0\.0\.1:\d+ was deleted: try again$/) });
+    expect(existsSync(path.join(dir, 'raft-things.pth'))).toBe(false);
+  });
+
+  it('import takes a folder of .pth files, verified, and refuses a damaged one naming it', async () => {
+    const from = path.join(tmp, 'pth-folder');
+    cpSync(tinyReleaseDir, from, { recursive: true });
+    writeFileSync(path.join(from, 'manifest.json'), JSON.stringify(tinyManifest()));
+    const dir = path.join(tmp, 'models-pth-imported');
+    const r = await runCli(['models', 'import', from, '--models', dir]);
+    expect(r.code, r.stderr).toBe(0);
+    for (const f of RELEASE) expect(r.stdout).toContain(`sha256 ${sha256Of(path.join(from, f))}`);
+
+    truncateSync(path.join(from, 'ProPainter.pth'), 3000);
+    expectOneLine(await runCli(['models', 'import', from, '--models', path.join(tmp, 'models-pth-2')]), 1, /cannot import from .*pth-folder: ProPainter\.pth is incomplete: its zip archive ends early/);
+    expect(existsSync(path.join(tmp, 'models-pth-2'))).toBe(false);
+  });
+
+  it.skipIf(!canMountTmpfs)('download on a full disk fails in one line and leaves only what resumes', async () => {
+    const dir = path.join(tmp, 'models-full');
+    mkdirSync(dir, { recursive: true });
+    const r = await runCli(['models', 'download', '--accept-license', '--manifest', weightsManifest('full-manifest.json'), '--models', dir], { wrap: onTmpfs(dir, 8) });
+    expect(r.code).toBe(1);
+    const lines = r.stderr.trimEnd().split('\n');
+    expect(lines.at(-2)).toMatch(/^cleanplate: the disk is full while downloading \S+\.pth into .*models-full( \(.* so far\))?; free space and download again to resume$/);
+    expect(r.stderr).not.toMatch(/\n\s+at /);
+    // What is left is verified files, their manifest and a partial download to resume: no temporaries.
+    for (const name of leftOnTmpfs(r.stderr)) expect(name).toMatch(/^(raft-things\.pth|recurrent_flow_completion\.pth|ProPainter\.pth|manifest\.json|\S+\.pth\.partial)$/);
   });
 });

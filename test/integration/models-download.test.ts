@@ -1,6 +1,7 @@
-// Downloading models from a real HTTP server on 127.0.0.1 that serves the generated fixtures (real
-// bytes, real sha256): progress, skip-if-verified, an interrupted transfer that resumes with a Range
-// request, a corrupt file reported by name, and the licence gate.
+// Downloading already built graphs from a mirror (a real HTTP server on 127.0.0.1 serving the
+// generated fixtures: real bytes, real sha256): progress, skip-if-verified, an interrupted transfer
+// that resumes with a Range request, a corrupt file reported by name, and the licence gate. The
+// release weights' download is models-weights.test.ts.
 import { existsSync, mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
@@ -8,7 +9,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { generateFixtures } from '../../models/fixtures';
-import { bundledManifest, downloadModels, verifyModels, type DownloadProgress, type ModelManifest } from '../../main/models';
+import { bundledManifest, downloadModels, verifyModels, type ModelManifest, type ModelsProgress } from '../../main/models';
 
 let root: string;
 let fixtures: string;
@@ -84,12 +85,13 @@ const served = () => ({ ...manifest, baseUrl });
 describe('downloadModels', () => {
   it('downloads every file with progress, verifies it, and skips verified files on a rerun', async () => {
     const dir = path.join(root, 'fresh', 'models');
-    const progress: DownloadProgress[] = [];
+    const progress: ModelsProgress[] = [];
     const r = await downloadModels({ dir, manifest: served(), acceptLicense: true, onProgress: (p) => progress.push(p) });
     expect(r.downloaded).toHaveLength(manifest.files.length);
     expect((await verifyModels(dir)).ok).toBe(true);
-    const raft = progress.filter((p) => p.file === 'raft.onnx');
-    expect(raft.at(-1)).toEqual({ file: 'raft.onnx', receivedBytes: statSync(path.join(fixtures, 'raft.onnx')).size, totalBytes: statSync(path.join(fixtures, 'raft.onnx')).size });
+    const raft = progress.filter((p) => p.phase === 'download' && p.file === 'raft.onnx');
+    const size = statSync(path.join(fixtures, 'raft.onnx')).size;
+    expect(raft.at(-1)).toMatchObject({ phase: 'download', file: 'raft.onnx', receivedBytes: size, totalBytes: size, etaSeconds: 0 });
 
     behaviour.requests = [];
     const again = await downloadModels({ dir, manifest: served(), acceptLicense: true });
@@ -135,16 +137,17 @@ describe('downloadModels', () => {
     expect(existsSync(dir)).toBe(false);
   });
 
-  it('says plainly that the bundled manifest has no download location', async () => {
-    await expect(downloadModels({ dir: path.join(root, 'bundled'), manifest: bundledManifest(), acceptLicense: true })).rejects.toThrow(
-      'no download location is known for raft.onnx; convert the official weights with models/convert and use "Import models folder" instead',
+  it('says plainly when a file has no download location', async () => {
+    const noUrls: ModelManifest = { ...served(), weights: undefined, files: manifest.files.map((f) => ({ ...f, url: null })) };
+    await expect(downloadModels({ dir: path.join(root, 'nourl'), manifest: noUrls, acceptLicense: true })).rejects.toThrow(
+      'no download location is known for raft.onnx; get the file yourself and use "Import models folder" instead',
     );
   });
 
   it('reports an HTTP error with the status and the file', async () => {
     const broken: ModelManifest = { ...served(), files: [{ ...manifest.files[0]!, url: 'nothing-here.onnx' }] };
     await expect(downloadModels({ dir: path.join(root, 'http404'), manifest: broken, acceptLicense: true })).rejects.toThrow(
-      /^downloading raft\.onnx from 127\.0\.0\.1:\d+ failed \(HTTP 404\); try again later$/,
+      /^downloading raft\.onnx from 127\.0\.0\.1:\d+ failed \(HTTP 404 Not Found\); try again later$/,
     );
   });
 });

@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { generateFixtures } from '../../models/fixtures';
-import { bundledManifest, defaultModelsDir, importModels, modelsStatus, requireModelFiles, verifyModels } from '../../main/models';
+import { bundledManifest, defaultModelsDir, importModels, modelsStatus, parseManifest, requireModelFiles, verifyModels } from '../../main/models';
 import { contractFiles } from '../../main/models/contract';
 
 let root: string;
@@ -24,12 +24,31 @@ function copyOfFixtures(name: string): string {
 }
 
 describe('bundled manifest', () => {
-  it('lists every contract file with the S-Lab licence and no invented sizes or hashes', () => {
+  it('downloads the three release files from the upstream v0.1.0 release, with no invented sizes or hashes', () => {
     const m = bundledManifest();
-    expect(m.files.map((f) => f.file).sort()).toEqual(contractFiles().map((f) => f.file).sort());
+    expect(m.weights!.map((w) => [w.file, w.network, w.url])).toEqual([
+      ['raft-things.pth', 'raft', 'https://github.com/sczhou/ProPainter/releases/download/v0.1.0/raft-things.pth'],
+      ['recurrent_flow_completion.pth', 'flowCompletion', 'https://github.com/sczhou/ProPainter/releases/download/v0.1.0/recurrent_flow_completion.pth'],
+      ['ProPainter.pth', 'generator', 'https://github.com/sczhou/ProPainter/releases/download/v0.1.0/ProPainter.pth'],
+    ]);
+    expect(m.weights!.every((w) => w.size === null && w.sha256 === null && w.layout === undefined)).toBe(true);
+    // About 21 + 20 + 158 MB, as the release page shows.
+    expect(m.weights!.map((w) => Math.round(w.approxBytes! / 1e6))).toEqual([21, 20, 158]);
     expect(m.license.id).toBe('S-Lab-1.0');
     expect(m.license.commercialUse).toBe(false);
+  });
+
+  it('lists every contract graph as built here: no download location, size or hash', () => {
+    const m = bundledManifest();
+    expect(m.files.map((f) => f.file).sort()).toEqual(contractFiles().map((f) => f.file).sort());
     expect(m.files.every((f) => f.size === null && f.sha256 === null && f.url === null)).toBe(true);
+  });
+
+  it('refuses a weight file that is neither a release file nor described by a layout', () => {
+    const m = bundledManifest();
+    expect(() => parseManifest({ ...m, weights: [{ ...m.weights![0]!, file: 'other.pth' }] }, 'mirror.json')).toThrow(
+      "mirror.json lists the weight file other.pth, which is not one of ProPainter's release files and has no layout; fix the manifest",
+    );
   });
 });
 
@@ -44,14 +63,19 @@ describe('modelsStatus', () => {
     expect(s.engines.find((e) => e.id === 'classic')?.ready).toBe(true);
     const pp = s.engines.find((e) => e.id === 'propainter')!;
     expect(pp.ready).toBe(false);
-    expect(pp.detail).toBe('missing raft.onnx, rfc_encoder.onnx and 8 more — download or import models');
+    expect(s.stage).toBe('none');
+    expect(pp.detail).toBe(
+      "no model files yet: download ProPainter's weights (raft-things.pth, recurrent_flow_completion.pth and 1 more, about 189.9 MB) or import a folder with them or with converted ONNX graphs",
+    );
     expect(s.files.every((f) => f.state === 'missing')).toBe(true);
+    expect(s.weights.map((w) => [w.file, w.state, w.expectedBytes])).toEqual(bundledManifest().weights!.map((w) => [w.file, 'missing', w.approxBytes]));
     expect(s.license.name).toBe('S-Lab License 1.0');
   });
 
   it('reports the fixture set ready', async () => {
     const s = await modelsStatus(fixtures);
     expect(s.engines.find((e) => e.id === 'propainter')).toEqual({ id: 'propainter', ready: true, detail: 'ready' });
+    expect(s.stage).toBe('ready');
     expect(s.files.every((f) => f.state === 'ok' && f.sizeBytes === f.expectedBytes)).toBe(true);
   });
 
@@ -160,6 +184,6 @@ describe('importModels', () => {
   });
 
   it('refuses a path that is not a folder', async () => {
-    await expect(importModels(path.join(fixtures, 'raft.onnx'), path.join(root, 'x'))).rejects.toThrow(/is not a folder; choose the folder that holds the \.onnx model files/);
+    await expect(importModels(path.join(fixtures, 'raft.onnx'), path.join(root, 'x'))).rejects.toThrow(/is not a folder; choose the folder that holds ProPainter's \.pth weight files or converted \.onnx files/);
   });
 });

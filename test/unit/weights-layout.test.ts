@@ -1,15 +1,13 @@
 // Structural verification of the release files: the official layout itself, and the tiny stand-ins
 // of the three files (test/data/pth/tiny-release, made by make_pth.py) checked against their layout —
 // a good file passes, and a missing, extra, reshaped, retyped or swapped tensor is the one line.
-import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { checkWeightsFile, firstMismatch, officialLayout, officialLayouts, readProPainterWeights, WeightsLayoutSchema, type WeightsLayout } from '../../main/models/weights';
+import { checkWeightsFile, firstMismatch, officialLayout, officialLayouts, readProPainterWeights, type WeightsLayout } from '../../main/models/weights';
 import { openCheckpoint } from '../../main/models/pth';
+import { pthDataDir as data, tinyLayouts as tiny, tinyReleaseDir } from '../helpers/pth';
 
-const data = path.join(__dirname, '../data/pth');
-const tiny: WeightsLayout[] = JSON.parse(readFileSync(path.join(data, 'tiny-layout.json'), 'utf8')).files.map((f: unknown) => WeightsLayoutSchema.parse(f));
-const tinyFile = (file: string) => path.join(data, 'tiny-release', file);
+const tinyFile = (file: string) => path.join(tinyReleaseDir, file);
 const layoutOf = (file: string) => tiny.find((l) => l.file === file)!;
 const check = (file: string, layout: WeightsLayout) => checkWeightsFile(tinyFile(file), layout, { integrity: true, others: tiny });
 

@@ -66,6 +66,7 @@ test('opens the sample with its first frame, keyed roto shape and timeline', asy
   // Models: the licence is shown before any download; cancelling downloads nothing.
   await page.getByTestId('download-models').click();
   await expect(page.getByTestId('license-dialog')).toContainText('non-commercial');
+  await expect(page.getByTestId('license-files')).toContainText('raft-things.pth, about 20 MB; recurrent_flow_completion.pth, about 19 MB; ProPainter.pth, about 150 MB');
   await page.getByTestId('license-dialog').getByRole('button', { name: 'Cancel' }).click();
   await expect(page.getByTestId('license-dialog')).toBeHidden();
   await page.getByTestId('import-models').click();
