@@ -24,8 +24,9 @@ function reportProgress(t: TaskHandle<'download'>, p: ModelsProgress): void {
     t.update({ phase: 'download', bytesPerSecond: p.bytesPerSecond, etaSeconds: p.etaSeconds });
     t.progress(`${p.file}${speed}${left}`, p.receivedBytes, p.totalBytes, 'bytes');
   } else if (p.phase === 'verify') {
-    t.update({ phase: 'verify' }, true);
+    // Sent at once: a check is short and must not be lost behind the throttle.
     t.progress(`checking ${p.file}`, 0, 0, 'bytes');
+    t.update({ phase: 'verify' }, true);
   } else {
     t.update({ phase: 'build' });
     t.progress(`building the graphs: ${p.step}`, p.done, p.total, 'steps');
