@@ -44,7 +44,7 @@ export async function resolveModelsDir(flag: string | undefined, opts: { require
   const where = states.size === 1 ? STATE_WORDS[[...states][0]!] : 'missing or damaged in';
   const what =
     bad.length === 0 ? 'model files are' : bad.length === 1 ? `${bad[0]!.file} is` : bad.length === 2 ? `${bad[0]!.file} and ${bad[1]!.file} are` : `${bad[0]!.file}, ${bad[1]!.file} and ${bad.length - 2} more model files are`;
-  throw new UserError('bad-input', `ProPainter cannot run: ${what} ${where} ${dir}; download the weights with ${DOWNLOAD_HINT}, import the models with \`cleanplate models import <folder>\`, or pass --models DIR`);
+  throw new UserError('bad-input', `ProPainter cannot run: ${what} ${where} ${dir}; get them with ${DOWNLOAD_HINT} or \`cleanplate models import <folder>\``);
 }
 
 const formatMb = (bytes: number | null) => (bytes === null ? '' : `${(bytes / 1024 / 1024).toFixed(1)} MB`);
