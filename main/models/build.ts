@@ -3,9 +3,12 @@
  * them to the graph builder with a staging folder inside the models folder, check what it wrote, and
  * move the graphs in. The builder is the one plug point:
  *
- *   propainterGraphBuilder  (below) — null until the product's builder (main/models/builder) is wired in;
- *                                     then `buildProPainterModels`, called as
- *                                     builder(weights, stagingDir, { onProgress, signal })
+ *   propainterGraphSetBuilder (below): null until the product's builder (main/models/builder) is
+ *   wired in; then `buildProPainterModels`, called as builder(weights, stagingDir, { onProgress, signal }).
+ *
+ * Building is CPU work of seconds: the CLI runs it in its own process, but the app's models service
+ * lives in the main process, which must never compute (DESIGN.md), so there it belongs in a worker
+ * or the engine process once a real builder is plugged in.
  *
  * Atomic as a set: the old graphs are taken out of the folder's manifest and deleted before the new
  * ones are renamed in, so a kill at any point leaves either no graphs (status: "not built", and the
@@ -37,14 +40,14 @@ export interface GraphBuildOptions {
 }
 
 /** Writes the contract's graphs (`<graph>.onnx`, optional `<graph>.fp16.onnx`) into `outDir`. */
-export type GraphBuilder = (weights: ProPainterWeights, outDir: string, opts: GraphBuildOptions) => Promise<unknown>;
+export type GraphSetBuilder = (weights: ProPainterWeights, outDir: string, opts: GraphBuildOptions) => Promise<unknown>;
 
 /**
  * The product's graph builder. The lead sets this to `buildProPainterModels` from './builder' once
  * the builder writes all ten graphs; while it is null, a folder with verified weights reports
  * "weights present, graphs not built" and downloading stops after the weights.
  */
-export const propainterGraphBuilder: GraphBuilder | null = null;
+export const propainterGraphSetBuilder: GraphSetBuilder | null = null;
 
 export interface BuildResult {
   built: string[];
@@ -55,7 +58,7 @@ export interface BuildResult {
  * sha256, as download and import record them). Throws a one-line UserError on any failure; the
  * folder then holds no graphs and the weights are untouched.
  */
-export async function buildGraphs(dir: string, builder: GraphBuilder, opts: GraphBuildOptions = {}): Promise<BuildResult> {
+export async function buildGraphs(dir: string, builder: GraphSetBuilder, opts: GraphBuildOptions = {}): Promise<BuildResult> {
   const manifest = manifestFor(dir);
   const weightEntries = weightFiles(manifest);
   if (weightEntries.length === 0) throw new UserError('bad-input', `${path.join(dir, 'manifest.json')} lists no weight files to build the graphs from; download or import the weights first`);

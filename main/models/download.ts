@@ -14,7 +14,7 @@ import { existsSync } from 'node:fs';
 import { mkdir, rename, rm, stat } from 'node:fs/promises';
 import path from 'node:path';
 import { UserError } from '../../common/errors';
-import { buildGraphs, propainterGraphBuilder, type GraphBuilder, type GraphBuildProgress } from './build';
+import { buildGraphs, propainterGraphSetBuilder, type GraphSetBuilder, type GraphBuildProgress } from './build';
 import { fetchToPartial, type DownloadProgress } from './fetch-file';
 import { fileUrl, layoutFor, readFolderManifest, weightFiles, writeFolderManifest, type ModelFile, type ModelManifest, type WeightFile } from './manifest';
 import { partialName, removeStaleTemporaries } from './temporaries';
@@ -35,7 +35,7 @@ export interface DownloadOptions {
   /** Also fetch the optional fp16 graphs a mirror lists (default true). */
   includeFp16?: boolean;
   /** Builds the graphs once the weights are verified; default: the product's builder (null: stop after the weights). */
-  builder?: GraphBuilder | null;
+  builder?: GraphSetBuilder | null;
   onProgress?: (p: ModelsProgress) => void;
   signal?: AbortSignal;
 }
@@ -175,7 +175,7 @@ async function download(opts: DownloadOptions, at: { file: string }): Promise<Do
   at.file = 'the models';
   await save();
 
-  const builder = opts.builder === undefined ? propainterGraphBuilder : opts.builder;
+  const builder = opts.builder === undefined ? propainterGraphSetBuilder : opts.builder;
   const graphsReady = summarizeChecks(await checkModelFiles(dir, { ...manifest, files: graphEntries }, { hash: false })).ready;
   if (weights.length && builder && !graphsReady) {
     const { built } = await buildGraphs(dir, builder, { signal: opts.signal, onProgress: (p) => opts.onProgress?.({ phase: 'build', ...p }) });

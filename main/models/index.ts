@@ -10,7 +10,7 @@
  *   importModels(fromDir, toDir, { signal, builder })  -> ModelsStatus after an atomic, verified copy (+ build)
  *   downloadModels({ dir, manifest, acceptLicense, onProgress, signal, builder }) -> { downloaded, skipped, built }
  *   buildGraphs(dir, builder, { onProgress, signal })  -> the graphs from the verified weights in dir
- *   propainterGraphBuilder                             -> the product's graph builder (null until wired in)
+ *   propainterGraphSetBuilder                             -> the product's graph builder (null until wired in)
  *   removeStaleTemporaries(dir)                        -> cleanup of what a killed process left
  *   bundledManifest()                                  -> the manifest shipped with the app
  *
@@ -19,7 +19,7 @@
 export { defaultModelsDir, modelsStatus, verifyModels, requireModelFiles, summarizeChecks, type VerifyReport } from './status';
 export { importModels, type ImportOptions } from './import';
 export { downloadModels, type DownloadOptions, type DownloadProgress, type DownloadResult, type ModelsProgress } from './download';
-export { buildGraphs, propainterGraphBuilder, type GraphBuilder, type GraphBuildOptions, type GraphBuildProgress, type BuildResult } from './build';
+export { buildGraphs, propainterGraphSetBuilder, type GraphSetBuilder, type GraphBuildOptions, type GraphBuildProgress, type BuildResult } from './build';
 export { removeStaleTemporaries } from './temporaries';
 export {
   bundledManifest,

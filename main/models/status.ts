@@ -7,7 +7,7 @@ import { existsSync, statSync } from 'node:fs';
 import path from 'node:path';
 import { UserError } from '../../common/errors';
 import type { ModelsStage, ModelsStatus } from '../../common/contract/types';
-import { propainterGraphBuilder } from './build';
+import { propainterGraphSetBuilder } from './build';
 import { bundledManifest, manifestFor, weightFiles, type ModelManifest } from './manifest';
 import { checkModelFiles, formatBytes, type FileCheck } from './verify';
 import { checkWeightFiles, type WeightCheck } from './weight-files';
@@ -72,7 +72,7 @@ export function propainterStage(graphs: FileCheck[], weights: WeightCheck[], bui
 }
 
 function toStatus(dir: string, manifest: ModelManifest, graphs: FileCheck[], weights: WeightCheck[]): ModelsStatus {
-  const { stage, detail } = propainterStage(graphs, weights, propainterGraphBuilder !== null);
+  const { stage, detail } = propainterStage(graphs, weights, propainterGraphSetBuilder !== null);
   return {
     dir,
     stage,

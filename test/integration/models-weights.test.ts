@@ -20,7 +20,7 @@ import {
   readFolderManifest,
   removeStaleTemporaries,
   verifyModels,
-  type GraphBuilder,
+  type GraphSetBuilder,
   type ModelManifest,
   type ModelsProgress,
 } from '../../main/models';
@@ -97,7 +97,7 @@ const served = (): ModelManifest => tinyManifest(baseUrl);
 const download = (dir: string, extra: Partial<Parameters<typeof downloadModels>[0]> = {}) => downloadModels({ dir, manifest: served(), acceptLicense: true, builder: null, ...extra });
 
 /** The fixture generator standing in for the product's builder: writes the contract's graphs and remembers what it was given. */
-function fixtureBuilder(seen: { weights?: ProPainterWeights; dir?: string }): GraphBuilder {
+function fixtureBuilder(seen: { weights?: ProPainterWeights; dir?: string }): GraphSetBuilder {
   return async (weights, outDir, opts) => {
     seen.weights = weights;
     seen.dir = outDir;
@@ -273,13 +273,13 @@ describe('building the graphs from the weights', () => {
   it('keeps the graphs it had and the weights when the builder fails or writes too little', async () => {
     const dir = freshDir();
     await download(dir, { builder: fixtureBuilder({}) });
-    const failing: GraphBuilder = async (_w, outDir) => {
+    const failing: GraphSetBuilder = async (_w, outDir) => {
       writeFileSync(path.join(outDir, 'raft.onnx'), Buffer.from([0x08, 0x07]));
       throw new Error('out of memory');
     };
     await expect(buildGraphs(dir, failing)).rejects.toThrow('out of memory');
     expect((await modelsStatus(dir)).stage).toBe('ready'); // the old graphs are untouched: the failure came before the swap
-    const incomplete: GraphBuilder = async (_w, outDir) => void writeFileSync(path.join(outDir, 'raft.onnx'), Buffer.from([0x08, 0x07]));
+    const incomplete: GraphSetBuilder = async (_w, outDir) => void writeFileSync(path.join(outDir, 'raft.onnx'), Buffer.from([0x08, 0x07]));
     await expect(buildGraphs(dir, incomplete)).rejects.toThrow('the graph builder did not write rfc_encoder.onnx');
     expect(readdirSync(dir).filter((f) => f.startsWith('.build-'))).toEqual([]);
     expect((await verifyModels(dir)).checks.slice(0, 3).every((c) => c.state === 'ok')).toBe(true);
