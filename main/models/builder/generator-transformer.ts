@@ -12,11 +12,15 @@
  *   no Col2Im. The feed-forward's fold-of-ones normaliser is computed once per run.
  * - The feed-forward's unfold is a Gather of a zero-padded channels-last map (pure data movement),
  *   with fc2's input columns permuted to the gathered order.
- * - Attention (SparseWindowAttention): per window, the window's own keys and its rolled keys are
- *   gathered with one index map (from valid_ind_rolled), the pooled keys are shared by all windows;
- *   the "masked window" attention (queries of all frames against the keys of frames T_ind) and the
- *   "unmasked window" attention (within window and frame) are both computed for every window and
- *   Where picks per window (no NonZero, no branch: models/README.md, pp_transformer).
+ * - Attention (SparseWindowAttention), head by head (so only one head's scores are alive at a
+ *   time): queries, keys and values are projected per head straight into [tokens, 128]; the keys
+ *   and values of a window (its own tokens, its rolled tokens from valid_ind_rolled, the pooled
+ *   tokens, and for the padding of the token grid the bias that a zero-padded token projects to)
+ *   are gathered with index maps built once per run, so the padded grid, the rolled copies and the
+ *   per-window repeats of the pooled keys are never materialised. The "masked window" attention
+ *   (queries of all frames against the keys of frames T_ind) and the "unmasked window" attention
+ *   (within window and frame) are both computed for every window and Where picks per window (no
+ *   NonZero, no branch: models/README.md, pp_transformer).
  * - The last block computes queries, the feed-forward and SoftComp for the L local frames only
  *   (the reference frames' outputs are discarded by the contract); keys use all frames.
  * - 1/sqrt(head channels) is folded into the query weights.
@@ -98,6 +102,8 @@ interface Sizes {
   w4: string;
   fh: string;
   fw: string;
+  /** fh * fw: tokens per frame */
+  fhw: string;
   nwh: string;
   nww: string;
   nW: string;
@@ -129,13 +135,8 @@ function foldBias(g: GraphBuilder, s: Sizes, bias: Float32Array, cout: number): 
   return foldLinear(g, s, s.onesGrid, g.tensor(bias, [1, cout, KERNEL, KERNEL], 'bias_kernel'));
 }
 
-/**
- * Index maps of the attention, built once per run from the padded token grid [Hp, Wp]:
- * for every window, the flat positions of its 45 own tokens followed by its rolled tokens
- * (torch.roll(k, shift)[y, x] = k[(y - dy) mod Hp, (x - dx) mod Wp], for the entries of the
- * concatenated four rolled windows that valid_ind_rolled keeps). [nwh, nww, 45 + R].
- */
-function windowKeyPositions(g: GraphBuilder, m: ShapeMath, s: Sizes, validRolled: BigInt64Array): string {
+/** Per-window token offsets (dy, dx) from the window's top-left corner: its 45 own tokens. */
+function ownOffsets(): { dy: number[]; dx: number[] } {
   const dy: number[] = [];
   const dx: number[] = [];
   for (let r = 0; r < WINDOW[0]; r++)
@@ -143,19 +144,76 @@ function windowKeyPositions(g: GraphBuilder, m: ShapeMath, s: Sizes, validRolled
       dy.push(r);
       dx.push(c);
     }
+  return { dy, dx };
+}
+
+/**
+ * The own tokens followed by the rolled tokens: torch.roll(k, shift)[y, x] = k[y - sy, x - sx]
+ * (modulo the padded grid), for the entries of the four concatenated rolled windows that
+ * valid_ind_rolled keeps.
+ */
+function keyOffsets(validRolled: BigInt64Array): { dy: number[]; dx: number[] } {
+  const { dy, dx } = ownOffsets();
   for (const v of validRolled) {
     const n = Number(v);
+    if (!(n >= 0 && n < ROLL_SHIFTS.length * WINDOW_TOKENS)) throw new Error(`weights: valid_ind_rolled holds ${n}, outside the four rolled windows`);
     const [sy, sx] = ROLL_SHIFTS[Math.floor(n / WINDOW_TOKENS)]!;
     const within = n % WINDOW_TOKENS;
     dy.push(Math.floor(within / WINDOW[1]) - sy);
     dx.push((within % WINDOW[1]) - sx);
   }
-  const k = dy.length;
-  const wy = m.mul(m.range(0, s.nwh, 1), WINDOW[0]); // [nwh]
-  const wx = m.mul(m.range(0, s.nww, 1), WINDOW[1]); // [nww]
-  const ys = g.op('Mod', [g.op('Add', [g.reshape(wy, [g.constI([-1, 1, 1])]), g.constI(dy, [1, 1, k])]), s.Hp]);
-  const xs = g.op('Mod', [g.op('Add', [g.reshape(wx, [g.constI([1, -1, 1])]), g.constI(dx, [1, 1, k])]), s.Wp]);
-  return g.op('Add', [g.op('Mul', [ys, s.Wp]), xs]); // [nwh, nww, k]
+  return { dy, dx };
+}
+
+/**
+ * For every window (wy, wx) and offset k: the token's row in one frame's [fh * fw] tokens, and
+ * whether it is a real token (not the padding below / right of the token grid). Positions wrap
+ * around the padded grid [Hp, Wp] as torch.roll does. Shapes [nwh, nww, 1, K].
+ */
+function windowTokens(g: GraphBuilder, m: ShapeMath, s: Sizes, offsets: { dy: number[]; dx: number[] }): { row: string; real: string } {
+  const k = offsets.dy.length;
+  const wy = g.reshape(m.mul(m.range(0, s.nwh, 1), WINDOW[0]), [g.constI([-1, 1, 1, 1])]);
+  const wx = g.reshape(m.mul(m.range(0, s.nww, 1), WINDOW[1]), [g.constI([1, -1, 1, 1])]);
+  const y = g.op('Mod', [g.op('Add', [wy, g.constI(offsets.dy, [1, 1, 1, k])]), s.Hp]);
+  const x = g.op('Mod', [g.op('Add', [wx, g.constI(offsets.dx, [1, 1, 1, k])]), s.Wp]);
+  const real = g.op('And', [g.op('Less', [y, s.fh]), g.op('Less', [x, s.fw])]);
+  return { row: g.op('Add', [g.op('Mul', [y, s.fw]), x]), real };
+}
+
+/**
+ * Rows of a head's key/value source [bias, T * fh * fw tokens, T' * P pooled tokens] (row 0 is the
+ * bias, what a zero-padded token projects to) for window tokens of `frames` [F]: real tokens ->
+ * 1 + t * fh * fw + row, padding -> 0. [nW, F * K].
+ */
+function sourceRows(g: GraphBuilder, m: ShapeMath, s: Sizes, tokens: { row: string; real: string }, frames: string, offset: number, k: number): string {
+  const t = g.reshape(frames, [g.constI([1, 1, -1, 1])]);
+  const rows = g.op('Add', [g.op('Mul', [t, s.fhw]), m.add(tokens.row, offset)]); // [nwh, nww, F, K]
+  const picked = g.op('Where', [tokens.real, rows, g.constI([0], [])]);
+  return reshapeExact(g, picked, [s.nW, m.mul(g.dims(frames, [0]), k)]);
+}
+
+interface QueryMaps {
+  /** [nW, TQ * 45]: rows of the query tokens [TQ * fh * fw] for every window (padding -> row 0, discarded) */
+  query: string;
+  /** [nW, TQ * 45]: rows of the same tokens in a key/value source (padding -> the bias row) */
+  local: string;
+  /** [TQ * fh * fw]: for every real token, its row in the window-ordered output [nW * TQ * 45] */
+  output: string;
+}
+
+function queryMaps(g: GraphBuilder, m: ShapeMath, s: Sizes, TQ: string): QueryMaps {
+  const own = windowTokens(g, m, s, ownOffsets());
+  const frames = m.range(0, TQ, 1);
+  const query = sourceRows(g, m, s, own, frames, 0, WINDOW_TOKENS);
+  const local = sourceRows(g, m, s, own, frames, 1, WINDOW_TOKENS);
+  // output: token (t, y, x) sits in window (y / 5, x / 9) at (t, y % 5, x % 9)
+  const t = g.reshape(frames, [g.constI([-1, 1, 1])]);
+  const y = g.reshape(m.range(0, s.fh, 1), [g.constI([1, -1, 1])]);
+  const x = g.reshape(m.range(0, s.fw, 1), [g.constI([1, 1, -1])]);
+  const window = m.add(m.mul(m.div(y, WINDOW[0]), s.nww), m.div(x, WINDOW[1]));
+  const within = m.add(m.mul(g.op('Mod', [y, g.constI([WINDOW[0]])]), WINDOW[1]), g.op('Mod', [x, g.constI([WINDOW[1]])]));
+  const output = m.add(m.mul(m.add(m.mul(window, TQ), t), WINDOW_TOKENS), within);
+  return { query, local, output: g.reshape(output, [g.constI([-1])]) };
 }
 
 /**
@@ -179,10 +237,17 @@ function unfoldPositions(g: GraphBuilder, m: ShapeMath, s: Sizes): string {
 interface RunConstants {
   sizes: Sizes;
   m: ShapeMath;
-  /** bool [nW, 1, 1, 1]: window has a hole in some local frame */
+  /** bool [nW, 1, 1]: window has a hole in some local frame */
   windowMasked: string;
-  /** per T_ind parity: frame indices [T'] and, for the gathered keys, flat token positions [T', nW * K] */
-  frames: { indices: string; keyPositions: string }[];
+  /**
+   * Per T_ind parity: the frames [T'] and, for every window, the rows of a head's key/value source
+   * its masked-window attention reads: own + rolled tokens of frames T_ind, then the pooled tokens
+   * of those frames. [nW, T' * (K + P)]
+   */
+  frames: { indices: string; keyRows: string }[];
+  /** query maps for all T frames and for the L local frames (last block) */
+  allFrames: QueryMaps;
+  localFrames: QueryMaps;
   unfoldIndex: string;
   /** fold of ones [1, 1, h4, w4]: how many patches cover each position */
   normaliser: string;
@@ -203,7 +268,7 @@ function runConstants(g: GraphBuilder, sd: StateDict, tokensNchw: string, feat: 
   const zero = g.constI([0]);
   const windowPads = g.concat([zero, zero, zero, zero, zero, m.sub(Hp, fh), m.sub(Wp, fw), zero], 0);
   const onesGrid = g.op('ConstantOfShape', [g.concat([g.constI([1, 1]), fh, fw], 0)], { value: { tensor: { dims: [1], dataType: 1, floatData: [1] } } });
-  const sizes: Sizes = { T, L, h4, w4, fh, fw, nwh, nww, nW: m.mul(nwh, nww), Hp, Wp, pooledTokens: m.mul(m.div(Hp, POOL), m.div(Wp, POOL)), foldSize: g.concat([h4, w4], 0), windowPads, onesGrid };
+  const sizes: Sizes = { T, L, h4, w4, fh, fw, fhw: m.mul(fh, fw), nwh, nww, nW: m.mul(nwh, nww), Hp, Wp, pooledTokens: m.mul(m.div(Hp, POOL), m.div(Wp, POOL)), foldSize: g.concat([h4, w4], 0), windowPads, onesGrid };
 
   // Which windows are "masked": token masks (max pool 7/3/3 of the local masks), zero-padded to the
   // window grid, max-pooled per window, summed over local frames, non-zero.
@@ -211,7 +276,7 @@ function runConstants(g: GraphBuilder, sd: StateDict, tokensNchw: string, feat: 
   const nchwPads = g.concat([zero, zero, zero, zero, zero, zero, m.sub(Hp, fh), m.sub(Wp, fw)], 0);
   const perWindow = g.op('MaxPool', [g.op('Pad', [tokenMask, nchwPads])], { kernel_shape: WINDOW, strides: WINDOW });
   const holes = g.op('ReduceSum', [perWindow, g.constI([0])], { keepdims: 0 }); // [1, nwh, nww]
-  const windowMasked = g.op('Not', [g.op('Equal', [g.reshape(holes, [g.constI([-1, 1, 1, 1])]), g.constF([0], [])])]);
+  const windowMasked = g.op('Not', [g.op('Equal', [g.reshape(holes, [g.constI([-1, 1, 1])]), g.constF([0], [])])]); // [nW, 1, 1]
 
   const validRolled = sd.get('transformers.transformer.0.attention.valid_ind_rolled');
   if (!validRolled || !(validRolled.data instanceof BigInt64Array)) throw new Error('weights have no int64 tensor transformers.transformer.0.attention.valid_ind_rolled');
@@ -220,88 +285,90 @@ function runConstants(g: GraphBuilder, sd: StateDict, tokensNchw: string, feat: 
     if (!other || other.data.length !== validRolled.data.length || other.data.some((v, j) => v !== validRolled.data[j]))
       throw new Error(`weights: transformers.transformer.${i}.attention.valid_ind_rolled differs from block 0's (upstream derives all from the same window)`);
   }
-  const positions = g.reshape(windowKeyPositions(g, m, sizes, validRolled.data), [g.constI([1, -1])]); // [1, nW * K]
-  const tokensPerFrame = m.mul(Hp, Wp);
+  const offsets = keyOffsets(validRolled.data);
+  const keyTokens = windowTokens(g, m, sizes, offsets);
   const frames = Array.from({ length: T_DILATION }, (_, parity) => {
     const indices = m.range(parity, T, T_DILATION);
-    const offsets = g.op('Mul', [g.reshape(indices, [g.constI([-1, 1])]), tokensPerFrame]);
-    return { indices, keyPositions: g.op('Add', [offsets, positions]) };
+    const windowRows = sourceRows(g, m, sizes, keyTokens, indices, 1, offsets.dy.length); // [nW, T' * K]
+    const pooledCount = m.mul(g.dims(indices, [0]), sizes.pooledTokens);
+    const pooled = g.reshape(m.add(m.range(0, pooledCount, 1), m.add(m.mul(T, sizes.fhw), 1)), [g.constI([1, -1])]); // [1, T' * P]
+    const pooledRows = g.op('Expand', [pooled, g.concat([sizes.nW, g.constI([1])], 0)]);
+    return { indices, keyRows: g.concat([windowRows, pooledRows], 1) };
   });
 
   const normaliser = foldLinear(g, sizes, sizes.onesGrid, g.constF(new Array(KERNEL_TAPS).fill(1), [1, 1, KERNEL, KERNEL]));
-  return { sizes, m, windowMasked, frames, unfoldIndex: unfoldPositions(g, m, sizes), normaliser };
+  return {
+    sizes,
+    m,
+    windowMasked,
+    frames,
+    allFrames: queryMaps(g, m, sizes, T),
+    localFrames: queryMaps(g, m, sizes, L),
+    unfoldIndex: unfoldPositions(g, m, sizes),
+    normaliser,
+  };
+}
+
+/** One head's slice of a Linear: x @ W[rows of head]^T * scale + b[head] * scale, and the bias alone. */
+function linearHead(g: GraphBuilder, sd: StateDict, prefix: string, head: number, scale = 1): { weight: string; bias: string; biasRow: string } {
+  const w = floatTensor(sd, `${prefix}.weight`, [HIDDEN, HIDDEN]);
+  const b = floatTensor(sd, `${prefix}.bias`, [HIDDEN]);
+  const t = new Float32Array(HIDDEN * HEAD_CHANNELS);
+  for (let i = 0; i < HIDDEN; i++) for (let o = 0; o < HEAD_CHANNELS; o++) t[i * HEAD_CHANNELS + o] = w.data[(head * HEAD_CHANNELS + o) * HIDDEN + i]! * scale;
+  const bias = b.data.slice(head * HEAD_CHANNELS, (head + 1) * HEAD_CHANNELS).map((v) => v * scale);
+  const biasName = g.tensor(bias, [HEAD_CHANNELS]);
+  return { weight: g.tensor(t, [HIDDEN, HEAD_CHANNELS]), bias: biasName, biasRow: g.reshape(biasName, [g.constI([1, HEAD_CHANNELS])]) };
 }
 
 /**
  * SparseWindowAttention.forward for batch 1. `x` is norm1's output [T, fh, fw, C]; queries are
- * taken from its first `queryFrames` frames (all of them, or L in the last block); returns
- * proj(attention) [queryFrames, fh, fw, C].
+ * taken from its first TQ frames (all of them, or L in the last block); returns proj(attention)
+ * [TQ, fh, fw, C].
  */
-function attention(g: GraphBuilder, sd: StateDict, prefix: string, rc: RunConstants, x: string, parity: number, queryFrames: string | null): string {
-  const { sizes: s, m } = rc;
-  const rolledCount = tensorLength(sd, `${prefix}.valid_ind_rolled`);
-  const keysPerWindow = WINDOW_TOKENS + rolledCount;
-  const xp = g.op('Pad', [x, s.windowPads]); // [T, Hp, Wp, C], zeros below and right
-  const xq = queryFrames ? g.op('Slice', [xp, g.constI([0]), queryFrames, g.constI([0])]) : xp;
-  const TQ = queryFrames ?? s.T;
-  const q = linearT(g, sd, `${prefix}.query`, xq, 1 / Math.sqrt(HEAD_CHANNELS));
-  const k = linearT(g, sd, `${prefix}.key`, xp);
-  const v = linearT(g, sd, `${prefix}.value`, xp);
+function attention(g: GraphBuilder, sd: StateDict, prefix: string, rc: RunConstants, x: string, parity: number, last: boolean): string {
+  const { sizes: s } = rc;
+  const maps = last ? rc.localFrames : rc.allFrames;
+  const TQ = last ? s.L : s.T;
+  const tokens = g.reshape(x, [g.constI([-1, HIDDEN])]); // [T * fh * fw, C]
+  const queries = last ? g.op('Slice', [tokens, g.constI([0]), g.op('Mul', [s.L, s.fhw]), g.constI([0])]) : tokens;
+  const { indices, keyRows } = rc.frames[parity]!;
 
-  // [N, Hp, Wp, C] -> [N, nwh, 5, nww, 9, heads, ch]
-  const split = (t: string, n: string) => g.reshape(t, [n, s.nwh, g.constI([WINDOW[0]]), s.nww, g.constI([WINDOW[1], HEADS, HEAD_CHANNELS])]);
-  const nWHeads = g.concat([s.nW, g.constI([HEADS])], 0);
-  // queries [nW, heads, TQ * 45, ch]
-  const qw = g.reshape(g.op('Transpose', [split(q, TQ)], { perm: [1, 3, 5, 0, 2, 4, 6] }), [nWHeads, g.constI([-1, HEAD_CHANNELS])]);
+  // pooled tokens: the depthwise 4x4/4 conv (pool_layer) over the zero-padded map of frames T_ind
+  const framesT = g.op('Pad', [g.op('Gather', [x, indices], { axis: 0 }), s.windowPads]);
+  const pooledMap = conv(g, sd, `${prefix}.pool_layer`, g.op('Transpose', [framesT], { perm: [0, 3, 1, 2] }), { stride: POOL, groups: HIDDEN });
+  const pooled = reshapeExact(g, g.op('Transpose', [pooledMap], { perm: [0, 2, 3, 1] }), [rc.m.mul(g.dims(indices, [0]), s.pooledTokens), g.constI([HIDDEN])]);
 
-  // Unmasked windows: attention within the window and frame (the query frames only).
-  const kq = queryFrames ? g.op('Slice', [k, g.constI([0]), queryFrames, g.constI([0])]) : k;
-  const vq = queryFrames ? g.op('Slice', [v, g.constI([0]), queryFrames, g.constI([0])]) : v;
-  const kLocalT = g.reshape(g.op('Transpose', [split(kq, TQ)], { perm: [1, 3, 5, 0, 6, 2, 4] }), [nWHeads, g.constI([-1, HEAD_CHANNELS, WINDOW_TOKENS])]);
-  const vLocal = g.reshape(g.op('Transpose', [split(vq, TQ)], { perm: [1, 3, 5, 0, 2, 4, 6] }), [nWHeads, g.constI([-1, WINDOW_TOKENS, HEAD_CHANNELS])]);
-  const qLocal = g.reshape(qw, [nWHeads, g.constI([-1, WINDOW_TOKENS, HEAD_CHANNELS])]);
-  const within = g.op('MatMul', [g.op('Softmax', [g.op('MatMul', [qLocal, kLocalT])], { axis: -1 }), vLocal]);
+  const heads: string[] = [];
+  for (let h = 0; h < HEADS; h++) {
+    const q = linearHead(g, sd, `${prefix}.query`, h, 1 / Math.sqrt(HEAD_CHANNELS));
+    const k = linearHead(g, sd, `${prefix}.key`, h);
+    const v = linearHead(g, sd, `${prefix}.value`, h);
+    const project = (p: { weight: string; bias: string }, t: string) => g.op('Add', [g.op('MatMul', [t, p.weight]), p.bias]);
+    // [bias, tokens of all frames, pooled tokens of frames T_ind] x 128
+    const source = (p: { weight: string; bias: string; biasRow: string }) => g.concat([p.biasRow, project(p, tokens), project(p, pooled)], 0);
+    const keys = source(k);
+    const values = source(v);
+    const qw = g.op('Gather', [project(q, queries), maps.query], { axis: 0 }); // [nW, TQ*45, ch]
+    const attend = (qs: string, ks: string, vs: string, transposeKeys: number[]) =>
+      g.op('MatMul', [g.op('Softmax', [g.op('MatMul', [qs, g.op('Transpose', [ks], { perm: transposeKeys })])], { axis: -1 }), vs]);
 
-  // Masked windows: queries of all frames against window + rolled keys of frames T_ind, and the
-  // pooled keys of those frames (shared by every window). Sizes are explicit (no -1): with T = 1
-  // the odd blocks' T_ind is empty and, as upstream, those windows attend to nothing (zeros).
-  const { indices, keyPositions } = rc.frames[parity]!;
-  const Tk = g.dims(indices, [0]);
-  const gathered = (t: string) => g.op('Gather', [g.reshape(t, [g.constI([-1, HIDDEN])]), keyPositions], { axis: 0 }); // [T', nW*K, C]
-  const byWindow = (t: string) => reshapeExact(g, t, [Tk, s.nW, g.constI([keysPerWindow, HEADS, HEAD_CHANNELS])]); // [T', nW, K, heads, ch]
-  const windowKeys = m.mul(Tk, keysPerWindow);
-  const kWinT = reshapeExact(g, g.op('Transpose', [byWindow(gathered(k))], { perm: [1, 3, 4, 0, 2] }), [nWHeads, g.constI([HEAD_CHANNELS]), windowKeys]);
-  const vWin = reshapeExact(g, g.op('Transpose', [byWindow(gathered(v))], { perm: [1, 3, 0, 2, 4] }), [nWHeads, windowKeys, g.constI([HEAD_CHANNELS])]);
-
-  // pooled tokens: depthwise 4x4/4 conv (pool_layer) over the padded map of frames T_ind
-  const xt = g.op('Transpose', [g.op('Gather', [xp, indices], { axis: 0 })], { perm: [0, 3, 1, 2] });
-  const pooled = g.op('Transpose', [conv(g, sd, `${prefix}.pool_layer`, xt, { stride: POOL, groups: HIDDEN })], { perm: [0, 2, 3, 1] }); // [T', ph, pw, C]
-  const pooledHeads = (t: string) => reshapeExact(g, t, [Tk, s.pooledTokens, g.constI([HEADS, HEAD_CHANNELS])]); // [T', P, heads, ch]
-  const pooledKeys = m.mul(Tk, s.pooledTokens);
-  const expandW = (t: string) => g.op('Expand', [t, g.concat([s.nW, g.constI([1, 1, 1])], 0)]);
-  const kPoolT = expandW(reshapeExact(g, g.op('Transpose', [pooledHeads(linearT(g, sd, `${prefix}.key`, pooled))], { perm: [2, 3, 0, 1] }), [g.constI([1, HEADS, HEAD_CHANNELS]), pooledKeys]));
-  const vPool = expandW(reshapeExact(g, g.op('Transpose', [pooledHeads(linearT(g, sd, `${prefix}.value`, pooled))], { perm: [2, 0, 1, 3] }), [g.constI([1, HEADS]), pooledKeys, g.constI([HEAD_CHANNELS])]));
-  const keysT = g.concat([kWinT, kPoolT], 3);
-  const values = g.concat([vWin, vPool], 2);
-  const across = g.op('MatMul', [g.op('Softmax', [g.op('MatMul', [qw, keysT])], { axis: -1 }), values]); // [nW, heads, TQ*45, ch]
-
-  const chosen = g.op('Where', [rc.windowMasked, across, g.reshape(within, [nWHeads, g.constI([-1, HEAD_CHANNELS])])]);
-  // back to [TQ, Hp, Wp, C], drop the padding, project
-  const grid = g.reshape(chosen, [s.nwh, s.nww, g.constI([HEADS]), TQ, g.constI([WINDOW[0], WINDOW[1], HEAD_CHANNELS])]);
-  const map = g.reshape(g.op('Transpose', [grid], { perm: [3, 0, 4, 1, 5, 2, 6] }), [TQ, s.Hp, s.Wp, g.constI([HIDDEN])]);
-  const cropped = g.op('Slice', [map, g.constI([0, 0]), g.concat([s.fh, s.fw], 0), g.constI([1, 2])]);
-  return linearT(g, sd, `${prefix}.proj`, cropped);
+    // masked windows: queries of all frames against own + rolled + pooled keys of frames T_ind
+    const across = attend(qw, g.op('Gather', [keys, keyRows], { axis: 0 }), g.op('Gather', [values, keyRows], { axis: 0 }), [0, 2, 1]);
+    // unmasked windows: within the window and frame
+    const perFrame = g.constI([0, -1, WINDOW_TOKENS, HEAD_CHANNELS]);
+    const local = (src: string) => g.reshape(g.op('Gather', [src, maps.local], { axis: 0 }), [perFrame]);
+    const within = attend(g.reshape(qw, [perFrame]), local(keys), local(values), [0, 1, 3, 2]);
+    heads.push(g.op('Where', [rc.windowMasked, across, g.reshape(within, [g.constI([0, -1, HEAD_CHANNELS])])]));
+  }
+  // heads side by side, back to token order (dropping the padding), output projection
+  const windowsOut = g.reshape(g.concat(heads, 2), [g.constI([-1, HIDDEN])]); // [nW * TQ * 45, C]
+  const out = g.reshape(g.op('Gather', [windowsOut, maps.output], { axis: 0 }), [TQ, s.fh, s.fw, g.constI([HIDDEN])]);
+  return linearT(g, sd, `${prefix}.proj`, out);
 }
 
 /** Reshape to exactly these sizes, zeros included (allowzero: a 0 is a size, not "copy"). */
 function reshapeExact(g: GraphBuilder, x: string, parts: string[]): string {
   return g.op('Reshape', [x, g.concat(parts, 0)], { allowzero: 1 });
-}
-
-function tensorLength(sd: StateDict, key: string): number {
-  const t = sd.get(key);
-  if (!t) throw new Error(`weights have no tensor ${key}`);
-  return t.data.length;
 }
 
 /**
@@ -341,7 +408,7 @@ export function buildPpTransformer(weights: ProPainterWeights): GraphBuilder {
   for (let i = 0; i < BLOCKS; i++) {
     const prefix = `transformers.transformer.${i}`;
     const last = i === BLOCKS - 1;
-    const attended = attention(g, sd, `${prefix}.attention`, rc, layerNorm(g, sd, `${prefix}.norm1`, x), i % T_DILATION, last ? rc.sizes.L : null);
+    const attended = attention(g, sd, `${prefix}.attention`, rc, layerNorm(g, sd, `${prefix}.norm1`, x), i % T_DILATION, last);
     const shortcut = last ? g.op('Slice', [x, g.constI([0]), rc.sizes.L, g.constI([0])]) : x;
     const y = g.op('Add', [shortcut, attended]);
     x = g.op('Add', [y, feedForward(g, sd, `${prefix}.mlp`, rc, layerNorm(g, sd, `${prefix}.norm2`, y))]);
