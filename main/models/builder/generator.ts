@@ -5,7 +5,6 @@
  * Each mirrors upstream's module of the same role (sczhou/ProPainter model/propainter.py);
  * test/unit/generator-graphs.test.ts compares them with upstream's outputs on seeded weights.
  */
-import type { GraphName } from '../contract';
 import { contractGraph, finishContractGraph } from './contract-graph';
 import { conv, deformConv, leakyRelu, resizeBilinear } from './layers';
 import type { GraphBuilder } from './onnx-graph';
@@ -111,7 +110,7 @@ function propagationStep(g: GraphBuilder, sd: StateDict, module: 'backward_1' | 
   return g.op('Add', [prop, refine]);
 }
 
-function buildPropagation(name: GraphName & ('pp_prop_backward' | 'pp_prop_forward'), weights: ProPainterWeights): GraphBuilder {
+function buildPropagation(name: 'pp_prop_backward' | 'pp_prop_forward', weights: ProPainterWeights): GraphBuilder {
   const sd = weights.generator;
   const { g, inputs } = contractGraph(name);
   if (name === 'pp_prop_backward') return finishContractGraph(g, name, { feat_prop: propagationStep(g, sd, 'backward_1', inputs) });
