@@ -197,25 +197,14 @@ def main():
     m = blob_masks(rng, t, h, w, [(0.0, 0.0, 0.2, 0.2), (0.88, 0.9, 0.97, 0.97)])
     mu = updated_subset(rng, m)
     feat = half(encode(gen, smooth_noise(rng, (t, 3), h, w, 6) * (1 - mu), m, mu))
-    h4, w4 = h // 4, w // 4
-    local_masks = m[:l, :, ::4, ::4]
-    c.input("feat", feat)
-    c.input("local_masks", local_masks.bool())
-    feat_out, window_masked = transformer_reference(gen, feat, local_masks)
-    c.expected("feat_out", feat_out)
-    c.close(window_masked=window_masked)
+    transformer_case(c, gen, feat, m[:l, :, ::4, ::4])
 
     # -- pp_transformer with a single frame (a one-frame clip): the odd blocks' T_ind is empty, so
     #    upstream's masked windows attend to nothing there ------------------------------------------
     print("pp_transformer, one frame")
     c = Case(args.out, "transformer_single")
     m = blob_masks(rng, 1, 32, 48, [(0.2, 0.2, 0.6, 0.6)])
-    feat = half(encode(gen, smooth_noise(rng, (1, 3), 32, 48, 4), m, m))
-    c.input("feat", feat)
-    c.input("local_masks", m[:, :, ::4, ::4].bool())
-    feat_out, window_masked = transformer_reference(gen, feat, m[:, :, ::4, ::4])
-    c.expected("feat_out", feat_out)
-    c.close(window_masked=window_masked)
+    transformer_case(c, gen, half(encode(gen, smooth_noise(rng, (1, 3), 32, 48, 4), m, m)), m[:, :, ::4, ::4])
 
     # -- pp_decoder -----------------------------------------------------------------------------
     print("pp_decoder")
@@ -256,6 +245,14 @@ def main():
             f,
             indent=1,
         )
+
+
+def transformer_case(case, gen, feat, local_masks):
+    case.input("feat", feat)
+    case.input("local_masks", local_masks.bool())
+    feat_out, window_masked = transformer_reference(gen, feat, local_masks)
+    case.expected("feat_out", feat_out)
+    case.close(window_masked=window_masked)
 
 
 def transformer_reference(gen, feat, local_masks):
