@@ -8,7 +8,8 @@
  * - time to the first final frame, from starting the engine process (aim <= 3 s at 432x240);
  * - peak RSS of the engine process for 240 and 1200 frames at 854x480 (aim: within 1.3x);
  * - this (host) process's event-loop delay p99 while a job runs (aim <= 50 ms);
- * then benchMedia() (decode/encode ceilings, export) and benchProPainter() (fixtures on the CPU).
+ * then benchMedia() (decode/encode ceilings, export), benchProPainter() (fixtures on the CPU) and
+ * benchOperators() (DeformConv and Col2Im against their GPU-portable rewrites).
  * Prints a table and writes bench-results/bench.json. `npm run bench -- classic` runs one section.
  */
 import { fork } from 'node:child_process';
@@ -21,6 +22,7 @@ import type { JobResult, JobSpec } from '../../main/engine/job';
 import type { EngineToHost, HostToEngine } from '../../main/engine/protocol';
 import { bmxFrames, bmxMasks, makeClip, makeSquareMasks, repoRoot } from '../helpers/media';
 import { benchMedia } from './media';
+import { benchOperators } from './operators';
 import { benchProPainter } from './propainter';
 
 const engineModule = path.join(repoRoot, 'dist/engine/engine.cjs');
@@ -121,6 +123,7 @@ async function main(): Promise<void> {
     ['classic', () => benchClassic(dir)],
     ['media', benchMedia],
     ['propainter', benchProPainter],
+    ['operators', benchOperators],
   ];
   const only = process.argv.slice(2);
   try {

@@ -5,6 +5,7 @@
  * flow-completion.ts, generator.ts) compose them the way upstream's modules do.
  */
 import type { GraphBuilder } from './onnx-graph';
+import { unfoldByConv } from './portable-ops';
 import { floatTensor, type StateDict } from './weights';
 
 export interface ConvOptions {
@@ -105,20 +106,10 @@ export function deformConv(
 
 /**
  * F.unfold for a fixed channel count: [N, C, H, W] -> [N, C*kh*kw, L] (channel-major, then ky, kx),
- * written as a convolution with a one-hot kernel so it exports to a plain Conv.
+ * a grouped convolution with a one-hot kernel (portable-ops.ts): a plain Conv for every provider.
  */
 export function unfold(g: GraphBuilder, x: string, channels: number, kernel: [number, number], stride: [number, number], padding: [number, number]): string {
-  const [kh, kw] = kernel;
-  const k = kh * kw;
-  const oneHot = new Float32Array(channels * k * channels * k);
-  for (let c = 0; c < channels; c++) for (let i = 0; i < k; i++) oneHot[(c * k + i) * channels * k + c * k + i] = 1;
-  const patches = g.op('Conv', [x, g.tensor(oneHot, [channels * k, channels, kh, kw])], {
-    kernel_shape: [kh, kw],
-    strides: stride,
-    pads: [padding[0], padding[1], padding[0], padding[1]],
-  });
-  const n = g.dims(patches, [0, 1]);
-  return g.reshape(patches, [n, g.constI([-1])]);
+  return unfoldByConv(g, x, channels, kernel, stride, padding);
 }
 
 /** F.fold: [N, C*kh*kw, L] -> [N, C, H, W], overlaps summed; `outputSize` is an int64 [2] value (H, W). */
