@@ -86,6 +86,25 @@ function outputTypes(node: onnx.INodeProto, input: (i: number) => number | undef
   }
 }
 
+/**
+ * Element type of every value of a graph (inputs, initializers, node outputs, and those of its
+ * subgraphs), as far as the operators the builder writes determine them.
+ */
+export function inferValueTypes(graph: onnx.IGraphProto, outer: ReadonlyMap<string, number> = new Map()): Map<string, number> {
+  const types = new Map(outer);
+  for (const v of graph.input ?? []) types.set(v.name!, v.type?.tensorType?.elemType ?? DT.UNDEFINED);
+  for (const t of graph.initializer ?? []) types.set(t.name!, t.dataType!);
+  for (const node of graph.node ?? []) {
+    for (const a of node.attribute ?? []) if (a.g) for (const [k, v] of inferValueTypes(a.g, types)) if (!types.has(k)) types.set(k, v);
+    const out =
+      node.opType === 'Loop'
+        ? (node.attribute!.find((a) => a.name === 'body')!.g!.output ?? []).slice(1).map((o) => o.type?.tensorType?.elemType ?? DT.UNDEFINED)
+        : outputTypes(node, (i) => (node.input![i] ? types.get(node.input![i]!) : undefined));
+    node.output!.forEach((o, i) => types.set(o, out[i] ?? DT.UNDEFINED));
+  }
+  return types;
+}
+
 /** A float32 tensor proto's values (raw data or float_data). */
 function floatValues(t: onnx.ITensorProto): Float32Array {
   if (t.rawData && t.rawData.length) return new Float32Array(new Uint8Array(t.rawData).buffer);
