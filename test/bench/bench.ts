@@ -9,7 +9,8 @@
  * - peak RSS of the engine process for 240 and 1200 frames at 854x480 (aim: within 1.3x);
  * - this (host) process's event-loop delay p99 while a job runs (aim <= 50 ms);
  * then benchMedia() (decode/encode ceilings, export), benchProPainter() (fixtures on the CPU) and
- * benchOperators() (DeformConv and Col2Im against their GPU-portable rewrites).
+ * benchOperators() (DeformConv and Col2Im against their GPU-portable rewrites), benchFp16Graphs()
+ * (fp16 variants of the real graphs against fp32).
  * Prints a table and writes bench-results/bench.json. `npm run bench -- classic` runs one section.
  */
 import { fork } from 'node:child_process';
@@ -22,6 +23,7 @@ import type { JobResult, JobSpec } from '../../main/engine/job';
 import type { EngineToHost, HostToEngine } from '../../main/engine/protocol';
 import { bmxFrames, bmxMasks, makeClip, makeSquareMasks, repoRoot } from '../helpers/media';
 import { benchMedia } from './media';
+import { benchFp16Graphs } from './fp16-graphs';
 import { benchOperators } from './operators';
 import { benchProPainter } from './propainter';
 
@@ -124,6 +126,7 @@ async function main(): Promise<void> {
     ['media', benchMedia],
     ['propainter', benchProPainter],
     ['operators', benchOperators],
+    ['fp16', benchFp16Graphs],
   ];
   const only = process.argv.slice(2);
   try {

@@ -1,9 +1,12 @@
 /** IEEE 754 binary16 conversions, for fp16 weights. */
 
 /** IEEE 754 binary16 bits of a float (round to nearest even), for fp16 weights. */
+const scratch = new Float32Array(1);
+const scratchBits = new Uint32Array(scratch.buffer);
+
 export function toHalfBits(value: number): number {
-  const f32 = new Float32Array([value]);
-  const x = new Uint32Array(f32.buffer)[0]!;
+  scratch[0] = value;
+  const x = scratchBits[0]!;
   const sign = (x >>> 16) & 0x8000;
   const exp = (x >>> 23) & 0xff;
   let mant = x & 0x7fffff;
