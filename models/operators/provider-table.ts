@@ -1,10 +1,11 @@
 /**
  * The "Operators per execution provider" table of models/README.md, computed from built graphs:
- * for each graph and GPU provider, the operators the provider lacks (provider-operators.ts) and
- * what the product does about each. test/unit/provider-operators.test.ts checks that the README
+ * for each graph and GPU provider, the operators the provider lacks (provider-operators.ts), as
+ * built and as portableModel() hands them to a GPU session. test/unit/provider-table.test.ts checks that the README
  * holds exactly this table for the graphs the product builds; `npx tsx models/operators/provider-table.ts`
- * prints it.
+ * prints it, and with `--write` puts it into the README.
  */
+import { readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import type { onnx } from 'onnx-proto';
 import { buildPpDecoder, buildPpEncoder, buildPpPropBackward, buildPpPropForward, buildPpTransformer } from '../../main/models/builder/generator';
@@ -40,13 +41,6 @@ export interface GraphModels {
   fp16?: onnx.IModelProto;
 }
 
-/** What the product does about an operator a provider lacks (by operator; shape arithmetic aside). */
-export const REMEDIES: Record<string, string> = {
-  DeformConv: 'rewritten: `portableModel()` replaces it with GridSample + a 1x1 Conv (exact) before a GPU session opens',
-  Col2Im: 'rewritten: `portableModel()` replaces it with a ConvTranspose with a one-hot kernel (exact)',
-  Loop: 'kept: the Loop runs in onnxruntime\'s CPU control-flow kernel and its body\'s nodes are placed on the provider; only the loop state crosses per iteration',
-};
-
 function cell(lacking: Lacking[]): string {
   const compute = lacking.filter((l) => l.data);
   const shape = lacking.filter((l) => !l.data);
@@ -76,4 +70,22 @@ export function providerTable(graphs: GraphModels[]): string {
   return `As built (the files on disk):\n\n${table((m) => m)}\n\nAs a GPU session gets them (\`portableModel()\`):\n\n${table(portableModel)}\n`;
 }
 
-if (process.argv[1]?.endsWith(path.join('operators', 'provider-table.ts'))) console.log(providerTable(builtGraphs()));
+const START = '<!-- provider-table:start -->\n';
+const END = '<!-- provider-table:end -->';
+
+/** models/README.md with the table between its markers replaced by `table`. */
+export function withTable(readme: string, table: string): string {
+  const start = readme.indexOf(START);
+  const end = readme.indexOf(END);
+  if (start < 0 || end < start) throw new Error('models/README.md has no provider-table markers');
+  return readme.slice(0, start + START.length) + table + readme.slice(end);
+}
+
+// `npx tsx models/operators/provider-table.ts` prints the table; with --write it updates the README.
+if (process.argv[1]?.endsWith(path.join('operators', 'provider-table.ts'))) {
+  const table = providerTable(builtGraphs());
+  if (process.argv.includes('--write')) {
+    const file = path.resolve(__dirname, '../README.md');
+    writeFileSync(file, withTable(readFileSync(file, 'utf8'), table));
+  } else console.log(table);
+}

@@ -16,6 +16,6 @@ describe('models/README.md operators per execution provider', () => {
       .filter((l) => l.startsWith('| ') && !l.startsWith('| graph'));
     expect(block.length).toBeGreaterThan(0);
     const missing = rows.filter((row) => !block.includes(row));
-    expect(missing, `rows to update in models/README.md (npx tsx models/operators/provider-table.ts prints the table):\n${missing.join('\n')}`).toEqual([]);
+    expect(missing, `rows to update in models/README.md (npx tsx models/operators/provider-table.ts --write updates it):\n${missing.join('\n')}`).toEqual([]);
   });
 });
