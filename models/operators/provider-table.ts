@@ -18,7 +18,7 @@ import { GRAPHS, type GraphName } from '../../main/models/contract';
 import { randomProPainterWeights } from '../fixtures/random-weights';
 
 /** The product's graph builders (the operators do not depend on the weights). */
-const BUILDERS: Partial<Record<GraphName, (w: ProPainterWeights) => GraphBuilder>> = {
+export const PRODUCT_BUILDERS: Partial<Record<GraphName, (w: ProPainterWeights) => GraphBuilder>> = {
   pp_encoder: buildPpEncoder,
   pp_prop_backward: buildPpPropBackward,
   pp_prop_forward: buildPpPropForward,
@@ -29,7 +29,7 @@ const BUILDERS: Partial<Record<GraphName, (w: ProPainterWeights) => GraphBuilder
 /** Every graph the product builds, fp32 and (where the contract has one) fp16, from seeded weights. */
 export function builtGraphs(opset = 19): GraphModels[] {
   const weights = randomProPainterWeights(1);
-  return (Object.entries(BUILDERS) as [GraphName, (w: ProPainterWeights) => GraphBuilder][]).map(([name, build]) => {
+  return (Object.entries(PRODUCT_BUILDERS) as [GraphName, (w: ProPainterWeights) => GraphBuilder][]).map(([name, build]) => {
     const g = build(weights);
     return { name, fp32: g.modelProto({ opset }), fp16: GRAPHS[name].fp16 ? convertToFp16(g.modelProto({ opset })) : undefined };
   });

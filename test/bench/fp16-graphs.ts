@@ -5,26 +5,19 @@
  * `npm run bench -- fp16` runs this section; `npx tsx test/bench/fp16-graphs.ts` runs it alone.
  */
 import path from 'node:path';
-import { buildPpDecoder, buildPpEncoder, buildPpPropBackward, buildPpPropForward, buildPpTransformer } from '../../main/models/builder/generator';
 import type { GraphBuilder } from '../../main/models/builder/onnx-graph';
 import type { ProPainterWeights } from '../../main/models/builder/weights';
 import { GRAPHS, type GraphName } from '../../main/models/contract';
 import { randomProPainterWeights } from '../../models/fixtures/random-weights';
+import { PRODUCT_BUILDERS } from '../../models/operators/provider-table';
 import { compareGraphForms, describeForms } from '../helpers/graph-forms';
 
-const BUILDERS: Partial<Record<GraphName, (w: ProPainterWeights) => GraphBuilder>> = {
-  pp_encoder: buildPpEncoder,
-  pp_prop_backward: buildPpPropBackward,
-  pp_prop_forward: buildPpPropForward,
-  pp_transformer: buildPpTransformer,
-  pp_decoder: buildPpDecoder,
-};
 
 export async function benchFp16Graphs(): Promise<Record<string, number>> {
   const weights = randomProPainterWeights(1);
   const results: Record<string, number> = {};
   console.log('fp16 variants and GPU forms of the real graphs (seeded random weights), CPU provider, 96x160');
-  for (const [name, build] of Object.entries(BUILDERS) as [GraphName, (w: ProPainterWeights) => GraphBuilder][]) {
+  for (const [name, build] of Object.entries(PRODUCT_BUILDERS) as [GraphName, (w: ProPainterWeights) => GraphBuilder][]) {
     if (!GRAPHS[name].fp16) continue;
     const forms = await compareGraphForms(name, build(weights), { H: 96, W: 160, T: 4, L: 3 });
     console.log(describeForms(name, forms).join('\n'));
