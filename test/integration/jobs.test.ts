@@ -126,6 +126,8 @@ describe('jobs through the web host', () => {
     const engines = childProcesses('node');
     expect(engines).toHaveLength(1); // the job runs in its own engine process, not here
     expect(os.getPriority(engines[0]!)).toBe(os.constants.priority.PRIORITY_BELOW_NORMAL); // and yields to the host
+    // A classic job never loads onnxruntime (its native library would show among the mappings).
+    if (process.platform === 'linux') expect(readFileSync(`/proc/${engines[0]}/maps`, 'utf8')).not.toMatch(/onnxruntime/);
     expect(job).toMatchObject({ kind: 'render', detail: { mode: 'inpaint', engine: 'classic', range: { in: 0, out: 29 }, totalFrames: 30, previewPrefix: `jobs/${job.taskId}/preview/` } });
     const end = (await finished(job.taskId)) as Task<'render'>;
     delay.disable();
