@@ -2,7 +2,9 @@
  * Finds ffmpeg and ffprobe, in this order:
  *   1. FFMPEG_PATH / FFPROBE_PATH (a user's own build),
  *   2. the copies an installed app ships in its resources folder (electron-builder extraResources),
- *   3. the binaries bundled through npm (@ffmpeg-installer/ffmpeg, @ffprobe-installer/ffprobe),
+ *   3. the binaries npm installed (ffmpeg-static and @derhuerst/ffprobe-static: ffmpeg 6.1.1, which
+ *      their install scripts download for this platform; FFMPEG_BIN / FFPROBE_BIN at install time
+ *      make them keep a binary of your own instead),
  *   4. the PATH.
  * Every other module asks here; nothing else names a binary.
  */
@@ -36,11 +38,12 @@ function unpacked(file: string): string {
 function fromNpm(tool: 'ffmpeg' | 'ffprobe'): string | null {
   try {
     // eslint-disable-next-line @typescript-eslint/no-require-imports
-    const mod = tool === 'ffmpeg' ? require('@ffmpeg-installer/ffmpeg') : require('@ffprobe-installer/ffprobe');
-    const p = unpacked(String(mod.path));
+    const file: unknown = tool === 'ffmpeg' ? require('ffmpeg-static') : require('@derhuerst/ffprobe-static');
+    if (typeof file !== 'string') return null; // no binary for this platform
+    const p = unpacked(file);
     return isExecutable(p) ? p : null;
   } catch {
-    return null; // the package throws when this platform has no binary
+    return null;
   }
 }
 

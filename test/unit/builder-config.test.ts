@@ -1,6 +1,7 @@
 // electron-builder.yml: targets, file association, icons, resources and the file rules, checked with
 // electron-builder's own pattern matcher so a rule that stops matching fails here, not in a release.
 import { existsSync, readFileSync, readdirSync } from 'node:fs';
+import { createRequire } from 'node:module';
 import path from 'node:path';
 import { FileMatcher } from 'app-builder-lib/out/fileMatcher';
 import { load as loadYaml } from 'js-yaml';
@@ -89,16 +90,26 @@ describe('electron-builder.yml', () => {
     for (const [key, platform] of Object.entries(platforms) as Array<[keyof typeof platforms, string]>) {
       const exe = key === 'win' ? '.exe' : '';
       expect(config[key].extraResources).toEqual([
-        { from: `node_modules/@ffmpeg-installer/${platform}-\${arch}`, to: 'bin', filter: [`ffmpeg${exe}`] },
-        { from: `node_modules/@ffprobe-installer/${platform}-\${arch}`, to: 'bin', filter: [`ffprobe${exe}`] },
+        { from: 'node_modules/ffmpeg-static', to: 'bin', filter: [`ffmpeg${exe}`] },
+        { from: 'node_modules/@derhuerst/ffprobe-static', to: 'bin', filter: [`ffprobe${exe}`] },
       ]);
+      void platform;
     }
-    // Where this machine has the packages, the paths resolve to real binaries.
+    // The packages install their binary under exactly the name the filter takes (unless FFMPEG_BIN /
+    // FFPROBE_BIN pointed them at a binary of the machine's own, as CI does).
     const here = Object.entries(platforms).find(([, p]) => p === process.platform)?.[0] as keyof typeof platforms | undefined;
     if (here) {
-      for (const set of config[here].extraResources) {
-        const dir = path.join(root, set.from.replace('${arch}', process.arch));
-        if (existsSync(dir)) expect(existsSync(path.join(dir, set.filter![0]!))).toBe(true);
+      for (const [set, pkg, env] of [
+        [config[here].extraResources[0]!, 'ffmpeg-static', 'FFMPEG_BIN'],
+        [config[here].extraResources[1]!, '@derhuerst/ffprobe-static', 'FFPROBE_BIN'],
+      ] as const) {
+        const saved = process.env[env];
+        delete process.env[env];
+        const req = createRequire(__filename);
+        delete req.cache[req.resolve(pkg)];
+        const installed = req(pkg) as string;
+        if (saved !== undefined) process.env[env] = saved;
+        expect(installed).toBe(path.join(root, set.from, set.filter![0]!));
       }
     }
   });
@@ -145,7 +156,8 @@ describe('electron-builder.yml', () => {
     for (const dir of prune) expect(include(bin(dir, 'onnxruntime_binding.node')), dir).toBe(false);
     expect(include(bin(keep, 'libonnxruntime_providers_cuda.so'))).toBe(false);
     expect(include(bin(keep, 'libonnxruntime_providers_shared.so'))).toBe(true);
-    expect(include('node_modules/@ffmpeg-installer/linux-x64/ffmpeg')).toBe(false);
+    expect(include('node_modules/ffmpeg-static/ffmpeg')).toBe(false);
+    expect(include('node_modules/@derhuerst/ffprobe-static/ffprobe')).toBe(false);
     expect(include('node_modules/zod/index.cjs')).toBe(true);
   });
 
