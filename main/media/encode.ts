@@ -76,7 +76,7 @@ export function createEncoder(outPath: string, opts: EncoderOptions): FrameEncod
         ...(audio.length ? ['-i', opts.audioFrom!] : []),
         '-map', '0:v:0', ...audio,
         ...videoArgs,
-        '-vsync', 'passthrough',
+        '-fps_mode', 'passthrough',
         ...(format === 'png'
           ? ['-start_number', '0', '-f', 'image2', path.join(temporary, PNG_SEQUENCE_PATTERN)]
           : [...containerArgs(muxer, rotation === 0, opts.color ?? null), '-f', muxer, '-y', temporary]),

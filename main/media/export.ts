@@ -72,7 +72,7 @@ export async function exportVideo(opts: ExportOptions): Promise<ExportResult> {
       outputArgs: [
         '-map', '0:v:0', ...audio, ...videoArgs,
         // One output frame per intermediate frame, stamped at exactly `fps` (the input -r above).
-        '-vsync', 'passthrough',
+        '-fps_mode', 'passthrough',
         ...(format === 'png' ? ['-start_number', '0', '-f', 'image2'] : [...containerArgs(muxer, !remuxLater, color), '-f', muxer]),
       ],
       target: format === 'png' ? path.join(temporary, PNG_SEQUENCE_PATTERN) : temporary,

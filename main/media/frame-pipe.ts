@@ -36,7 +36,7 @@ export async function* pipeFrames(probe: ProbeResult, opts: FramePipeOptions): A
       '-vf', opts.filter,
       // One output frame per decoded frame: no duplicates or drops to fit a frame rate. Encoders
       // keep the source's time base, or a variable-rate source's times collide (MJPEG then fails).
-      '-vsync', 'passthrough',
+      '-fps_mode', 'passthrough',
       '-enc_time_base', '-1',
       '-frames:v', String(count),
       ...opts.output,

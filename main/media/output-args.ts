@@ -60,7 +60,7 @@ export function videoOutputArgs(o: VideoOutputOptions): string[] {
   const rotation = FORMATS[o.format].rotation ? o.rotation : 0;
   const coded = codedSize(o.width, o.height, rotation);
   const pixFmt = outputPixelFormat(o.format, o.inputPixelFormat, coded);
-  const filters = [unrotateFilter(rotation), conversionFilter(pixFmt, o.color, o.source), `format=${pixFmt}`].filter(Boolean);
+  const filters = [unrotateFilter(rotation), conversionFilter(pixFmt, o.color, o.source), `format=${pixFmt}`, tagFilter(pixFmt, o.color)].filter(Boolean);
   const spec = FORMATS[o.format];
   let crf = o.crf ?? spec.crf?.default;
   if (spec.crf && (crf === undefined || !Number.isFinite(crf) || crf < 0 || crf > spec.crf.max))
@@ -95,6 +95,21 @@ function outputPixelFormat(format: OutputFormat, input: 'rgb24' | 'gray', coded:
 function conversionFilter(pixFmt: string, color: ColorInfo | null, source: VideoOutputOptions['source']): string | null {
   if (!pixFmt.startsWith('yuv')) return null;
   return `scale=${[...(source ? inputColorOptions(source.pixelFormat, source.color) : []), ...outputColorOptions(color)].join(':')}`;
+}
+
+/**
+ * Stamps the tags on the frames themselves: ffmpeg 5 and later take an encoder's colour properties
+ * from its frames, and prores_ks (whose MOV colr atom is written from them) otherwise loses them.
+ */
+function tagFilter(pixFmt: string, color: ColorInfo | null): string | null {
+  if (!pixFmt.startsWith('yuv') || !color) return null;
+  const params = [
+    ...(color.range ? [`range=${color.range === 'pc' ? 'pc' : 'tv'}`] : []),
+    ...(color.space && color.space !== 'gbr' ? [`colorspace=${color.space}`] : []),
+    ...(color.primaries ? [`color_primaries=${color.primaries}`] : []),
+    ...(color.transfer ? [`color_trc=${color.transfer}`] : []),
+  ];
+  return params.length ? `setparams=${params.join(':')}` : null;
 }
 
 /** Colour tag options; they apply to stream copies as well as encodes. */
