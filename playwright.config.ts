@@ -1,4 +1,5 @@
 import { defineConfig } from '@playwright/test';
+import { randomBytes } from 'node:crypto';
 import { existsSync, mkdtempSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -20,6 +21,9 @@ const port = Number(process.env.CLEANPLATE_E2E_PORT ?? 5199);
 // Each run gets a fresh user-data folder so recent projects, autosaves and caches never leak between runs.
 const userData = process.env.CLEANPLATE_E2E_USER_DATA ?? mkdtempSync(path.join(os.tmpdir(), 'cleanplate-e2e-'));
 process.env.CLEANPLATE_E2E_USER_DATA = userData;
+// The web host answers only clients that know its per-run secret; the tests open `/?token=…` (appUrl).
+const token = process.env.CLEANPLATE_E2E_TOKEN ?? randomBytes(18).toString('base64url');
+process.env.CLEANPLATE_E2E_TOKEN = token;
 
 export default defineConfig({
   testDir: 'test/e2e',
@@ -46,6 +50,6 @@ export default defineConfig({
     url: `http://127.0.0.1:${port}/healthz`,
     reuseExistingServer: false,
     timeout: 60_000,
-    env: { CLEANPLATE_PORT: String(port), CLEANPLATE_USER_DATA: userData },
+    env: { CLEANPLATE_PORT: String(port), CLEANPLATE_USER_DATA: userData, CLEANPLATE_TOKEN: token },
   },
 });

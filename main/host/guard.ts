@@ -4,7 +4,14 @@
  * is not loopback on our port (DNS rebinding: evil.example resolving to 127.0.0.1) are refused, and
  * so are requests a browser marks as coming from another site (`Sec-Fetch-Site`), which covers
  * <img>/<video> loads that carry no Origin at all.
+ *
+ * Those checks stop browsers, not other programs: any local process can send no Origin at all. So
+ * everything that reaches the contract or the user's files (the WebSocket, media, uploads, metrics)
+ * also needs the per-run secret the host prints in its URL, as notebook servers do. The page takes
+ * it from its address (`?token=`) and sends it as `?token=` (WebSocket, media) or as the
+ * `X-Cleanplate-Token` header (uploads).
  */
+import { createHash, timingSafeEqual } from 'node:crypto';
 import type { IncomingHttpHeaders } from 'node:http';
 
 export function allowedOrigins(port: number): string[] {
@@ -20,4 +27,13 @@ export function refuseReason(headers: IncomingHttpHeaders, port: number): string
   const site = headers['sec-fetch-site'];
   if (site === 'cross-site' || site === 'same-site') return `a ${site} request is not allowed`;
   return null;
+}
+
+export const TOKEN_HEADER = 'x-cleanplate-token';
+
+/** Whether `given` is the secret, compared in constant time (hashed first: equal lengths). */
+export function tokenMatches(secret: string, given: string | null | undefined): boolean {
+  if (!given) return false;
+  const digest = (s: string) => createHash('sha256').update(s).digest();
+  return timingSafeEqual(digest(secret), digest(given));
 }

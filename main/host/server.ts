@@ -1,10 +1,13 @@
 /**
  * `npm run dev:web` / `node dist/host/server.cjs`: the services on http://127.0.0.1:$CLEANPLATE_PORT
- * (default 5183) for the renderer in a browser. Prints the URL on a line of its own once it listens.
+ * (default 5183) for the renderer in a browser. Prints the URL on a line of its own once it listens;
+ * the URL carries this run's secret (`?token=`), without which the host answers nothing but its
+ * page (CLEANPLATE_TOKEN sets the secret, for test runners; default: random per run).
  *
  * Environment: CLEANPLATE_PORT, CLEANPLATE_USER_DATA (default: the folder the Electron app uses),
  * CLEANPLATE_UPLOAD_LIMIT_MB (default 8192).
  */
+import { randomBytes } from 'node:crypto';
 import path from 'node:path';
 import { createLog } from '../services/log';
 import { createServices } from '../services/index';
@@ -56,6 +59,7 @@ async function main(): Promise<void> {
       uploadLimitBytes: Number(process.env.CLEANPLATE_UPLOAD_LIMIT_MB || 8192) * (1 << 20),
       log,
       version,
+      token: process.env.CLEANPLATE_TOKEN || randomBytes(24).toString('base64url'),
     });
   } catch (err) {
     const code = (err as NodeJS.ErrnoException).code;
@@ -63,7 +67,7 @@ async function main(): Promise<void> {
     await services.dispose();
     process.exit(1);
   }
-  log.info(`web host serving ${userDataDir}`);
+  log.info(`web host serving ${userDataDir} on port ${host.port}`);
   process.stdout.write(`${host.url}\n`);
 
   let closing = false;

@@ -3,6 +3,8 @@
  * a browser (development, end-to-end tests). It is an adapter only: every call goes to the shared
  * dispatcher, every file comes from the cache through the shared resolver.
  *
+ * Every route but /healthz and the renderer's own files needs the per-run secret (guard.ts).
+ *
  *   GET  /healthz          liveness, for test runners
  *   GET  /metrics          event-loop delay (p50/p99/max ms since the last read), CPU and memory, to
  *                          check that jobs never stall the host (they run in engine processes)
@@ -29,7 +31,7 @@ import { describeWriteError } from '../services/atomic-file';
 import type { Dispatch } from '../services/dispatcher';
 import type { Log } from '../services/log';
 import { rendererCsp, rendererFileType } from '../services/renderer-files';
-import { refuseReason } from './guard';
+import { refuseReason, TOKEN_HEADER, tokenMatches } from './guard';
 
 export interface WebHostOptions {
   /** 0 picks a free port (tests). */
@@ -41,9 +43,12 @@ export interface WebHostOptions {
   uploadLimitBytes: number;
   log: Log;
   version: string;
+  /** The per-run secret a client must present (guard.ts); the host's URL carries it. */
+  token: string;
 }
 
 export interface WebHost {
+  /** The address to open, with the secret: http://127.0.0.1:<port>/?token=<secret>. */
   readonly url: string;
   readonly port: number;
   broadcast<E extends EventName>(event: E, payload: EventPayload<E>): void;
@@ -192,10 +197,19 @@ export async function startWebHost(opts: WebHostOptions): Promise<WebHost> {
   const sockets = new Set<WebSocket>();
   const wss = new WebSocketServer({ noServer: true, maxPayload: 256 << 20 });
 
+  const withToken = (url: URL, headers: http.IncomingHttpHeaders) => tokenMatches(opts.token, url.searchParams.get('token') ?? (headers[TOKEN_HEADER] as string | undefined));
+  const noToken = (res: ServerResponse) => sendText(res, 401, 'Unauthorized: open the address the Cleanplate host printed (it carries ?token=...).');
+
   const server = http.createServer((req, res) => {
     const refused = refuseReason(req.headers, port);
     if (refused) return sendText(res, 403, `Forbidden: ${refused}.`);
-    const pathname = new URL(req.url ?? '/', 'http://localhost').pathname;
+    const url = new URL(req.url ?? '/', 'http://localhost');
+    const pathname = url.pathname;
+    const guarded = pathname === '/metrics' || pathname === '/upload' || pathname.startsWith('/media/');
+    if (guarded && !withToken(url, req.headers)) {
+      req.resume();
+      return noToken(res);
+    }
     let work: Promise<void> | void;
     if (pathname === '/healthz') work = sendJson(res, 200, { ok: true, version: opts.version });
     else if (pathname === '/metrics') work = sendJson(res, 200, metrics.read());
@@ -214,8 +228,8 @@ export async function startWebHost(opts: WebHostOptions): Promise<WebHost> {
   });
 
   server.on('upgrade', (req, socket, head) => {
-    const pathname = new URL(req.url ?? '/', 'http://localhost').pathname;
-    const refused = pathname === '/ws' ? refuseReason(req.headers, port) : 'no WebSocket here';
+    const url = new URL(req.url ?? '/', 'http://localhost');
+    const refused = url.pathname !== '/ws' ? 'no WebSocket here' : (refuseReason(req.headers, port) ?? (withToken(url, req.headers) ? null : 'no valid token'));
     if (refused) {
       socket.end(`HTTP/1.1 403 Forbidden\r\nContent-Type: text/plain\r\nConnection: close\r\n\r\nForbidden: ${refused}.`);
       return;
@@ -247,7 +261,7 @@ export async function startWebHost(opts: WebHostOptions): Promise<WebHost> {
   port = (server.address() as AddressInfo).port;
 
   return {
-    url: `http://127.0.0.1:${port}/`,
+    url: `http://127.0.0.1:${port}/?token=${encodeURIComponent(opts.token)}`,
     port,
     broadcast(event, payload) {
       const text = JSON.stringify({ event, payload });

@@ -1,6 +1,8 @@
 /**
  * The bridge when the renderer runs in a browser against the web host: contract calls and events
  * over one WebSocket (`/ws`), cache files over `/media/<ref>`, dropped files uploaded to `/upload`.
+ * Each carries the host's per-run secret, which the page got in its address (`?token=`; kept for
+ * the tab in sessionStorage and taken out of the address bar).
  * Calls made while the socket is (re)connecting wait in a queue; calls in flight when it drops fail
  * with a clear line rather than being replayed, since some (job.start) must not run twice.
  */
@@ -14,17 +16,39 @@ import { ContractError } from './contract-error';
 type Pending = { resolve: (e: Envelope<unknown>) => void; text: string };
 
 const lostConnection: ErrorInfo = { code: 'io', message: 'The connection to the Cleanplate host was lost; check that it is still running, then retry.' };
+const noToken: ErrorInfo = { code: 'unsupported', message: 'This page was opened without the host’s access token; open the address the Cleanplate host printed (it ends in ?token=…).' };
 
 export interface WebBridge extends Bridge {
   upload(file: File): Promise<string>;
 }
 
-export function webMediaUrl(ref: string): string {
-  return `/media/${encodeMediaRef(ref)}`;
+const TOKEN_KEY = 'cleanplate.token';
+
+/** The host's secret from the page address, else from an earlier load of this tab. */
+export function pageToken(): string {
+  if (typeof window === 'undefined') return '';
+  const fromUrl = new URLSearchParams(window.location.search).get('token');
+  if (fromUrl) {
+    try {
+      window.sessionStorage.setItem(TOKEN_KEY, fromUrl);
+      const clean = new URL(window.location.href);
+      clean.searchParams.delete('token');
+      window.history.replaceState(window.history.state, '', clean.pathname + clean.search + clean.hash);
+    } catch {
+      /* storage refused: the address keeps the token */
+    }
+    return fromUrl;
+  }
+  try {
+    return window.sessionStorage.getItem(TOKEN_KEY) ?? '';
+  } catch {
+    return '';
+  }
 }
 
-export function createWebBridge(location: { host: string; protocol: string } = window.location): WebBridge {
-  const wsUrl = `${location.protocol === 'https:' ? 'wss' : 'ws'}://${location.host}/ws`;
+export function createWebBridge(location: { host: string; protocol: string } = window.location, token: string = pageToken()): WebBridge {
+  const query = `token=${encodeURIComponent(token)}`;
+  const wsUrl = `${location.protocol === 'https:' ? 'wss' : 'ws'}://${location.host}/ws?${query}`;
   const listeners = new Map<string, Set<(payload: unknown) => void>>();
   const inFlight = new Map<number, Pending>();
   const queue: Pending[] = [];
@@ -37,6 +61,7 @@ export function createWebBridge(location: { host: string; protocol: string } = w
   };
 
   const connect = () => {
+    if (!token) return; // the host would refuse it: every call answers why instead
     const ws = new WebSocket(wsUrl);
     socket = ws;
     ws.onopen = () => {
@@ -76,6 +101,7 @@ export function createWebBridge(location: { host: string; protocol: string } = w
 
   const transport = (channel: CallName, args: unknown) =>
     new Promise<Envelope<unknown>>((resolve) => {
+      if (!token) return resolve({ ok: false, error: noToken });
       const id = nextId++;
       const pending: Pending = { resolve, text: JSON.stringify({ id, channel, args }) };
       inFlight.set(id, pending);
@@ -92,13 +118,13 @@ export function createWebBridge(location: { host: string; protocol: string } = w
       set.add(l);
       return () => set.delete(l);
     },
-    mediaUrl: webMediaUrl,
+    mediaUrl: (ref: string) => `/media/${encodeMediaRef(ref)}?${query}`,
     async upload(file: File): Promise<string> {
       let res: Response;
       try {
         res = await fetch('/upload', {
           method: 'POST',
-          headers: { 'Content-Type': 'application/octet-stream', 'X-Cleanplate-Upload': '1', 'X-Cleanplate-File-Name': encodeURIComponent(file.name) },
+          headers: { 'Content-Type': 'application/octet-stream', 'X-Cleanplate-Upload': '1', 'X-Cleanplate-File-Name': encodeURIComponent(file.name), 'X-Cleanplate-Token': token },
           body: file,
         });
       } catch {

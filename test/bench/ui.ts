@@ -9,6 +9,7 @@
  *   CLEANPLATE_BENCH_MINUTES=1 npm run bench:ui     # a shorter clip
  */
 import { spawn } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
 import { existsSync, mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -17,6 +18,7 @@ import type { Page } from '@playwright/test';
 import { makeClip, repoRoot } from '../helpers/media';
 
 const PORT = Number(process.env.CLEANPLATE_BENCH_PORT ?? 5211);
+const TOKEN = randomBytes(18).toString('base64url');
 const MINUTES = Number(process.env.CLEANPLATE_BENCH_MINUTES ?? 5);
 
 /** Playwright's own Chromium when installed, else Debian's (as in playwright.config.ts). */
@@ -32,7 +34,7 @@ function chromiumPath(): string | undefined {
 
 async function startHost(userData: string): Promise<() => void> {
   const child = spawn(process.execPath, [path.join(repoRoot, 'dist/host/server.cjs')], {
-    env: { ...process.env, CLEANPLATE_PORT: String(PORT), CLEANPLATE_USER_DATA: userData },
+    env: { ...process.env, CLEANPLATE_PORT: String(PORT), CLEANPLATE_USER_DATA: userData, CLEANPLATE_TOKEN: TOKEN },
     stdio: ['ignore', 'pipe', 'inherit'],
   });
   await new Promise<void>((resolve, reject) => {
@@ -98,7 +100,7 @@ async function main(): Promise<void> {
   const results: Record<string, number | string> = { clip: `1920x1080, ${frames} frames` };
   try {
     const page = await browser.newPage({ viewport: { width: 1440, height: 900 } });
-    await page.goto(`http://127.0.0.1:${PORT}/`);
+    await page.goto(`http://127.0.0.1:${PORT}/?token=${TOKEN}`);
     await page.getByTestId('viewer').waitFor();
     await page.waitForFunction(() => Number(document.querySelector('[data-testid="viewer"]')?.getAttribute('data-displayed-frame')) >= 0);
 

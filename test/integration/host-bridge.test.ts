@@ -24,7 +24,7 @@ let host: WebHost;
 let port = 0;
 
 async function startHost(): Promise<void> {
-  host = await startWebHost({ port, rendererDir: base, cacheDir: services.paths.cache, importsDir: services.paths.imports, dispatch: services.dispatch, uploadLimitBytes: 1 << 20, log, version: '1.0.0' });
+  host = await startWebHost({ port, rendererDir: base, cacheDir: services.paths.cache, importsDir: services.paths.imports, dispatch: services.dispatch, uploadLimitBytes: 1 << 20, log, version: '1.0.0', token: 'bridge-secret' });
   port = host.port;
 }
 
@@ -56,7 +56,7 @@ function unwrap(bridge: ReturnType<typeof createWebBridge>, group: string, metho
 
 describe('web bridge', () => {
   it('queues calls made while connecting and answers them once open', async () => {
-    const bridge = createWebBridge({ host: `127.0.0.1:${port}`, protocol: 'http:' });
+    const bridge = createWebBridge({ host: `127.0.0.1:${port}`, protocol: 'http:' }, 'bridge-secret');
     const [info, recent, bad] = await Promise.all([unwrap(bridge, 'app', 'info', {}), unwrap(bridge, 'project', 'recent', {}), unwrap(bridge, 'project', 'open', { path: '' })]);
     expect(info).toMatchObject({ ok: true, value: { host: 'web', version: '1.0.0' } });
     expect(recent).toEqual({ ok: true, value: [] });
@@ -64,7 +64,7 @@ describe('web bridge', () => {
   });
 
   it('delivers events to subscribers until they unsubscribe', async () => {
-    const bridge = createWebBridge({ host: `127.0.0.1:${port}`, protocol: 'http:' });
+    const bridge = createWebBridge({ host: `127.0.0.1:${port}`, protocol: 'http:' }, 'bridge-secret');
     await unwrap(bridge, 'app', 'info', {}); // connected
     const got: unknown[] = [];
     const off = bridge.on('app.command', (p) => got.push(p));
@@ -77,7 +77,7 @@ describe('web bridge', () => {
   });
 
   it('reconnects after the host restarts; a call in flight fails with a clear line', async () => {
-    const bridge = createWebBridge({ host: `127.0.0.1:${port}`, protocol: 'http:' });
+    const bridge = createWebBridge({ host: `127.0.0.1:${port}`, protocol: 'http:' }, 'bridge-secret');
     await unwrap(bridge, 'app', 'info', {});
     // A call that is still running when the host goes away.
     const slow = services.handlers['project.recent'];

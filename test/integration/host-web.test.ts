@@ -1,7 +1,7 @@
 // The web host in-process on a free port, with the real services: request guards (Host, Origin,
-// Sec-Fetch-Site), /media confined to the cache with byte ranges, uploads, and the WebSocket
+// Sec-Fetch-Site) and the per-run secret, /media confined to the cache with byte ranges, uploads, and the WebSocket
 // contract round trip with pushed events.
-import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync, existsSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync, existsSync } from 'node:fs';
 import http from 'node:http';
 import os from 'node:os';
 import path from 'node:path';
@@ -14,6 +14,9 @@ import type { Services } from '../../main/services/index';
 import { createLog } from '../../main/services/log';
 
 const base = mkdtempSync(path.join(os.tmpdir(), 'cleanplate-host-'));
+const TOKEN = 'per-run-secret-for-tests';
+/** A path with this run's secret, as the page sends it. */
+const t = (p: string) => `${p}${p.includes('?') ? '&' : '?'}token=${TOKEN}`;
 const rendererDir = path.join(base, 'renderer');
 let services: Services;
 let host: WebHost;
@@ -44,6 +47,7 @@ beforeAll(async () => {
     uploadLimitBytes: 64 * 1024,
     log,
     version: '9.9.9',
+    token: TOKEN,
   });
   mkdirSync(path.join(services.paths.cache, 'thumbs', 'ab12'), { recursive: true });
   writeFileSync(path.join(services.paths.cache, 'thumbs', 'ab12', '000003.jpg'), Buffer.from(Array.from({ length: 300 }, (_, i) => i & 255)));
@@ -76,9 +80,9 @@ function request(urlPath: string, opts: { method?: string; headers?: Record<stri
   });
 }
 
-function connect(origin?: string): Promise<WebSocket> {
+function connect(origin?: string, token: string | null = TOKEN): Promise<WebSocket> {
   return new Promise((resolve, reject) => {
-    const ws = new WebSocket(`ws://127.0.0.1:${host.port}/ws`, origin ? { origin } : {});
+    const ws = new WebSocket(`ws://127.0.0.1:${host.port}/ws${token === null ? '' : `?token=${encodeURIComponent(token)}`}`, origin ? { origin } : {});
     ws.once('open', () => resolve(ws));
     ws.once('unexpected-response', (_req, res) => reject(new Error(`HTTP ${res.statusCode}`)));
     ws.once('error', reject);
@@ -90,7 +94,7 @@ describe('web host', () => {
     const health = await request('/healthz');
     expect(health.status).toBe(200);
     expect(JSON.parse(health.body.toString())).toEqual({ ok: true, version: '9.9.9' });
-    const metrics = JSON.parse((await request('/metrics')).body.toString());
+    const metrics = JSON.parse((await request(t('/metrics'))).body.toString());
     expect(metrics.eventLoopDelayMs.p99).toBeGreaterThanOrEqual(0);
     expect(metrics.rssMb).toBeGreaterThan(10);
     const page = await request('/');
@@ -108,7 +112,7 @@ describe('web host', () => {
     ['a same-site page on another port', { origin: 'http://127.0.0.1:1' }],
     ['a cross-site subresource load', { 'sec-fetch-site': 'cross-site' }],
   ])('refuses %s', async (_name, headers) => {
-    for (const p of ['/healthz', '/', '/media/thumbs/ab12/000003.jpg']) {
+    for (const p of ['/healthz', '/', t('/media/thumbs/ab12/000003.jpg')]) {
       const r = await request(p, { headers: headers as Record<string, string> });
       expect(r.status).toBe(403);
     }
@@ -120,17 +124,17 @@ describe('web host', () => {
   });
 
   it('serves cache files with ranges and refuses everything outside the cache', async () => {
-    const whole = await request('/media/thumbs/ab12/000003.jpg');
+    const whole = await request(t('/media/thumbs/ab12/000003.jpg'));
     expect(whole.status).toBe(200);
     expect(whole.headers['content-type']).toBe('image/jpeg');
     expect(whole.body.length).toBe(300);
-    const part = await request('/media/thumbs/ab12/000003.jpg', { headers: { range: 'bytes=10-19' } });
+    const part = await request(t('/media/thumbs/ab12/000003.jpg'), { headers: { range: 'bytes=10-19' } });
     expect(part.status).toBe(206);
     expect(part.headers['content-range']).toBe('bytes 10-19/300');
     expect([...part.body]).toEqual([10, 11, 12, 13, 14, 15, 16, 17, 18, 19]);
-    expect((await request('/media/thumbs/ab12/000003.jpg', { headers: { range: 'bytes=300-' } })).status).toBe(416);
+    expect((await request(t('/media/thumbs/ab12/000003.jpg'), { headers: { range: 'bytes=300-' } })).status).toBe(416);
     for (const p of ['/media/../../secret.jpg', '/media/%2e%2e/%2e%2e/secret.jpg', `/media/${encodeURIComponent(path.join(base, 'secret.jpg'))}`, '/media/../user/recent.json']) {
-      const r = await request(p);
+      const r = await request(t(p));
       expect(r.status).toBe(404);
       expect(r.body.toString()).not.toContain('outside the cache');
     }
@@ -138,20 +142,20 @@ describe('web host', () => {
 
   it('stores an upload under imports/ and enforces the size limit', async () => {
     const content = Buffer.alloc(5000, 7);
-    const ok = await request('/upload', { method: 'POST', body: content, headers: { 'x-cleanplate-upload': '1', 'x-cleanplate-file-name': encodeURIComponent('../My clip (1).mp4'), 'content-type': 'application/octet-stream' } });
+    const ok = await request(t('/upload'), { method: 'POST', body: content, headers: { 'x-cleanplate-upload': '1', 'x-cleanplate-file-name': encodeURIComponent('../My clip (1).mp4'), 'content-type': 'application/octet-stream' } });
     expect(ok.status).toBe(200);
     const stored = JSON.parse(ok.body.toString()).path as string;
     expect(stored.startsWith(services.paths.imports + path.sep)).toBe(true);
     expect(path.basename(stored)).toBe('My clip (1).mp4');
     expect(readFileSync(stored)).toEqual(content);
 
-    const big = await request('/upload', { method: 'POST', body: Buffer.alloc(100 * 1024), headers: { 'x-cleanplate-upload': '1', 'x-cleanplate-file-name': 'big.mp4' } });
+    const big = await request(t('/upload'), { method: 'POST', body: Buffer.alloc(100 * 1024), headers: { 'x-cleanplate-upload': '1', 'x-cleanplate-file-name': 'big.mp4' } });
     expect(big.status).toBe(413);
     expect(JSON.parse(big.body.toString()).error.message).toBe("The file is larger than the web host's upload limit (64 KiB); open it by path, or raise CLEANPLATE_UPLOAD_LIMIT_MB.");
 
     // Without the page's header (a plain cross-site form cannot set one) nothing is stored.
-    expect((await request('/upload', { method: 'POST', body: content })).status).toBe(400);
-    expect((await request('/upload', { method: 'POST', body: content, headers: { 'x-cleanplate-upload': '1', origin: 'http://evil.example' } })).status).toBe(403);
+    expect((await request(t('/upload'), { method: 'POST', body: content })).status).toBe(400);
+    expect((await request(t('/upload'), { method: 'POST', body: content, headers: { 'x-cleanplate-upload': '1', origin: 'http://evil.example' } })).status).toBe(403);
   });
 
   it('carries contract calls over the WebSocket and pushes events', async () => {
@@ -178,6 +182,27 @@ describe('web host', () => {
 
   it('refuses a WebSocket from a foreign origin', async () => {
     await expect(connect('http://evil.example')).rejects.toThrow(/403/);
+  });
+
+  it('refuses a local program without the per-run secret: WebSocket, media, uploads and metrics', async () => {
+    // A program sends no Origin at all: without the secret it gets nothing but the page.
+    await expect(connect(undefined, null)).rejects.toThrow(/403/);
+    await expect(connect(undefined, 'guessed')).rejects.toThrow(/403/);
+    await expect(connect(undefined, `${TOKEN}x`)).rejects.toThrow(/403/);
+    for (const p of ['/media/thumbs/ab12/000003.jpg', '/media/thumbs/ab12/000003.jpg?token=nope', '/metrics']) {
+      const r = await request(p);
+      expect(r.status, p).toBe(401);
+      expect(r.body.toString()).toContain('open the address the Cleanplate host printed');
+    }
+    const upload = await request('/upload', { method: 'POST', body: Buffer.alloc(10), headers: { 'x-cleanplate-upload': '1', 'x-cleanplate-file-name': 'sneaky.mp4' } });
+    expect(upload.status).toBe(401);
+    expect(existsSync(services.paths.imports) ? readdirSync(services.paths.imports).some((d) => readdirSync(path.join(services.paths.imports, d)).includes('sneaky.mp4')) : false).toBe(false);
+    // The header carries it as well as the query; the printed URL carries it.
+    expect((await request('/metrics', { headers: { 'x-cleanplate-token': TOKEN } })).status).toBe(200);
+    expect(host.url).toBe(`http://127.0.0.1:${host.port}/?token=${TOKEN}`);
+    // The page itself and the liveness check need no secret (the page takes it from its address).
+    expect((await request('/')).status).toBe(200);
+    expect((await request('/healthz')).status).toBe(200);
   });
 
   it('never serves the user-data folder as static files', async () => {

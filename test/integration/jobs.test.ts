@@ -95,8 +95,8 @@ beforeAll(async () => {
     dialogs: null,
     log,
   });
-  host = await startWebHost({ port: 0, rendererDir: base, cacheDir: services.paths.cache, importsDir: services.paths.imports, dispatch: services.dispatch, uploadLimitBytes: 1 << 20, log, version: '0.1.0' });
-  ws = new WebSocket(`ws://127.0.0.1:${host.port}/ws`);
+  host = await startWebHost({ port: 0, rendererDir: base, cacheDir: services.paths.cache, importsDir: services.paths.imports, dispatch: services.dispatch, uploadLimitBytes: 1 << 20, log, version: '0.1.0', token: 'jobs-secret' });
+  ws = new WebSocket(`ws://127.0.0.1:${host.port}/ws?token=jobs-secret`);
   await new Promise((r) => ws.once('open', r));
   ws.on('message', (m) => {
     const data = JSON.parse(m.toString());
@@ -145,7 +145,7 @@ describe('jobs through the web host', () => {
     expect(progress.length).toBeLessThan(30 * 2);
 
     // Previews come from the cache over the media route, as the renderer loads them.
-    const preview = await fetch(`http://127.0.0.1:${host.port}/media/${frames[12]!.ref}`);
+    const preview = await fetch(`http://127.0.0.1:${host.port}/media/${frames[12]!.ref}?token=jobs-secret`);
     expect(preview.status).toBe(200);
     expect(preview.headers.get('content-type')).toBe('image/jpeg');
     expect((await preview.arrayBuffer()).byteLength).toBeGreaterThan(500);

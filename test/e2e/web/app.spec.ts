@@ -3,6 +3,7 @@
 // and a screenshot is kept for a person to look at.
 import path from 'node:path';
 import { expect, test } from '@playwright/test';
+import { appUrl, token } from './app-url';
 
 const root = path.resolve(__dirname, '../../..');
 
@@ -21,8 +22,10 @@ test('the sample project opens in the web host', async ({ page, baseURL }) => {
   const errors: string[] = [];
   page.on('pageerror', (err) => errors.push(err.message));
 
-  await page.goto('/');
+  await page.goto(appUrl);
   await expect(page.getByTestId('app-root')).toBeVisible();
+  // The secret moves from the address bar into the tab's storage (a reload keeps working).
+  await expect.poll(() => new URL(page.url()).search).toBe('');
   await expect(page.getByTestId('viewer')).toBeVisible();
   await expect(page.getByTestId('timeline')).toBeVisible();
 
@@ -42,7 +45,14 @@ test('the sample project opens in the web host', async ({ page, baseURL }) => {
 
 test('a frame URL outside the cache is refused by the host', async ({ request }) => {
   for (const p of ['/media/..%2f..%2fetc%2fpasswd', '/media/%2e%2e/recent.json', '/media/frames/../../recent.json']) {
-    expect((await request.get(p)).status()).toBe(404);
+    expect((await request.get(`${p}?token=${token}`)).status()).toBe(404);
   }
+  // Without the secret nothing is even looked up.
+  expect((await request.get('/media/..%2f..%2fetc%2fpasswd')).status()).toBe(401);
   expect((await request.get('/healthz', { headers: { Origin: 'http://evil.example' } })).status()).toBe(403);
+});
+
+test('a page opened without the secret says where to find the right address', async ({ page }) => {
+  await page.goto('/');
+  await expect(page.getByText('open the address the Cleanplate host printed')).toBeVisible();
 });

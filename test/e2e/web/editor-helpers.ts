@@ -2,6 +2,7 @@
 // sample, and pointer and key input in source-pixel coordinates.
 import { expect } from '@playwright/test';
 import type { Page } from '@playwright/test';
+import { appUrl } from './app-url';
 
 export interface Hooks {
   loads(): number;
@@ -38,7 +39,7 @@ export function hooks(page: Page) {
 }
 
 export async function openSample(page: Page) {
-  await page.goto('/');
+  await page.goto(appUrl);
   await expect(page.getByTestId('app-root')).toHaveAttribute('data-ready', 'true');
   // Wait for the sample this test opens, not the project the page started with.
   const loads = await page.evaluate(() => (window as unknown as W).__cleanplate.loads());

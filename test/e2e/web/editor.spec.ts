@@ -7,6 +7,7 @@ import { expect, test } from '@playwright/test';
 import { bmxFrames, bmxMasks, makeClip } from '../../helpers/media';
 import { clickAt, drag, hooks, openSample, pathDialog, press, toPage } from './editor-helpers';
 import type { W } from './editor-helpers';
+import { appUrl } from './app-url';
 
 const shots = path.resolve('test-results/editor');
 mkdirSync(shots, { recursive: true });
@@ -301,7 +302,7 @@ test('propagates a shape along the motion with a key every N frames, as one undo
 
 test('imports a PNG mask sequence as a bitmap layer and exports the combined mask sequence', async ({ page }) => {
   test.setTimeout(120_000);
-  await page.goto('/');
+  await page.goto(appUrl);
   await expect(page.getByTestId('app-root')).toHaveAttribute('data-ready', 'true');
   const h = hooks(page);
   await page.getByTestId('open-video').click();
