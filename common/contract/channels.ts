@@ -7,10 +7,21 @@ import { z } from 'zod';
 import type { ActionId } from '../actions';
 import { call, event } from './define';
 import type { MediaRef } from './define';
-import { ExportFormatSchema, ProjectDocSchema } from '../project/schema';
+import { ExportFormatSchema, MAX_FRAME_COUNT, MAX_FRAME_SIDE, ProjectDocSchema } from '../project/schema';
 import type { AppInfo, ImportedMask, InitialState, MediaInfo, ModelsStatus, OpenedProject, ProbeResult, PropagatedKeyPatch, RecentProject, Task } from './types';
 
-const filePath = z.string().min(1).max(4096);
+/** An absolute path (POSIX, `C:\\…` or a UNC share): a relative one would resolve against the host's working folder. */
+export function isAbsolutePath(p: string): boolean {
+  return p.startsWith('/') || /^[A-Za-z]:[\\/]/.test(p) || /^\\\\[^\\]/.test(p);
+}
+const filePath = z
+  .string()
+  .min(1)
+  .max(4096)
+  .refine((p) => !p.includes('\0'), 'a path cannot contain NUL bytes')
+  .refine(isAbsolutePath, 'must be an absolute path');
+const frameSize = z.number().int().positive().max(MAX_FRAME_SIDE);
+const frameCountArg = z.number().int().min(1).max(MAX_FRAME_COUNT);
 const taskId = z.string().regex(/^[a-zA-Z0-9_-]{1,64}$/);
 const mediaId = z.string().regex(/^[a-f0-9]{8,64}$/);
 const none = z.object({}).strict();
@@ -43,7 +54,7 @@ export const calls = {
   /** Starts (or continues) filling the timeline thumbnails; each arrives as a `media.thumbnail` event. */
   'media.thumbnails': call(z.object({ mediaId, count: z.number().int().min(1).max(2000) }).strict()).returns<{ started: true }>(),
 
-  'mask.import': call(z.object({ path: filePath, width: z.number().int().positive(), height: z.number().int().positive(), frameCount: z.number().int().min(1) }).strict()).returns<ImportedMask>(),
+  'mask.import': call(z.object({ path: filePath, width: frameSize, height: frameSize, frameCount: frameCountArg }).strict()).returns<ImportedMask>(),
   'mask.exportSequence': call(z.object({ doc: ProjectDocSchema, dir: filePath }).strict()).returns<{ frames: number; dir: string }>(),
 
   'job.start': call(

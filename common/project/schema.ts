@@ -79,12 +79,21 @@ export const BrushStrokeSchema = z.object({
   points: z.array(coord).refine((p) => p.length >= 2 && p.length % 2 === 0, 'points must hold x,y pairs'),
 });
 
+/**
+ * Bounds on what a document may claim about its media: 16K pixels a side, a day at 120 fps. A
+ * document is untrusted input (a file, or the renderer); nothing may size work by a count it made up.
+ */
+export const MAX_FRAME_SIDE = 16384;
+export const MAX_FRAME_COUNT = 10_368_000;
+const frameSide = z.number().int().positive().max(MAX_FRAME_SIDE);
+const frameCount = z.number().int().min(1).max(MAX_FRAME_COUNT);
+
 export const BitmapSourceSchema = z.object({
   kind: z.enum(['png-sequence', 'png', 'video']),
   path: z.string().min(1),
-  frameCount: z.number().int().min(1),
-  width: z.number().int().positive(),
-  height: z.number().int().positive(),
+  frameCount,
+  width: frameSide,
+  height: frameSide,
 });
 
 /** An inclusive range of frames, in point first. */
@@ -167,10 +176,10 @@ export const SourceSchema = z.object({
   path: z.string().min(1),
   relativePath: z.string().nullable().default(null),
   /** Displayed size (after rotation). */
-  width: z.number().int().positive(),
-  height: z.number().int().positive(),
+  width: frameSide,
+  height: frameSide,
   fps: RationalSchema,
-  frameCount: z.number().int().min(1),
+  frameCount,
   rotation: z.union([z.literal(0), z.literal(90), z.literal(180), z.literal(270)]).default(0),
 });
 

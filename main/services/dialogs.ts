@@ -5,10 +5,12 @@
 import { UserError } from '../../common/errors';
 import type { NativeDialogs } from './context';
 import type { Handlers } from './dispatcher';
+import type { WriteAccess } from './write-access';
 
 type DialogHandlers = Pick<Handlers, 'dialog.openVideo' | 'dialog.openProject' | 'dialog.saveProject' | 'dialog.chooseFolder' | 'dialog.saveExport' | 'dialog.chooseMasks'>;
 
-export function dialogHandlers(dialogs: NativeDialogs | null): DialogHandlers {
+/** Paths the save and folder dialogs return are recorded in `access` as places the renderer may write. */
+export function dialogHandlers(dialogs: NativeDialogs | null, access: WriteAccess): DialogHandlers {
   const native = (): NativeDialogs => {
     if (!dialogs) throw new UserError('unsupported', 'This host has no native file dialogs; type the path into the dialog in the page instead.');
     return dialogs;
@@ -16,9 +18,9 @@ export function dialogHandlers(dialogs: NativeDialogs | null): DialogHandlers {
   return {
     'dialog.openVideo': async () => ({ path: await native().openVideo() }),
     'dialog.openProject': async () => ({ path: await native().openProject() }),
-    'dialog.saveProject': async ({ suggestedName }) => ({ path: await native().saveProject(suggestedName) }),
-    'dialog.chooseFolder': async ({ title }) => ({ path: await native().chooseFolder(title) }),
-    'dialog.saveExport': async ({ format, suggestedName }) => ({ path: await native().saveExport(format, suggestedName) }),
+    'dialog.saveProject': async ({ suggestedName }) => ({ path: access.grant(await native().saveProject(suggestedName)) }),
+    'dialog.chooseFolder': async ({ title }) => ({ path: access.grant(await native().chooseFolder(title)) }),
+    'dialog.saveExport': async ({ format, suggestedName }) => ({ path: access.grant(await native().saveExport(format, suggestedName)) }),
     'dialog.chooseMasks': async () => ({ path: await native().chooseMasks() }),
   };
 }

@@ -22,6 +22,7 @@ import { RecentProjects } from './recent-projects';
 import { SessionRecovery } from './recovery';
 import { checkDocumentSource } from './source-check';
 import { TaskRegistry } from './task-registry';
+import { WriteAccess } from './write-access';
 import { userDataPaths } from './paths';
 import type { UserDataPaths } from './paths';
 
@@ -50,7 +51,8 @@ export async function createServices(ctx: ServiceContext): Promise<Services> {
   await recovery.start();
   const recent = new RecentProjects(paths.recent, ctx.log, ctx.onRecentChanged);
   const media = new MediaLibrary(paths.cache, ctx.emit, ctx.log);
-  const projects = new ProjectStore({ media, recent, recovery, sampleDir: ctx.sampleDir, sampleCopyDir: path.join(paths.cache, 'sample'), appVersion: ctx.appVersion, log: ctx.log });
+  const access = new WriteAccess(ctx.dialogs ? 'dialogs' : 'typed');
+  const projects = new ProjectStore({ media, recent, recovery, sampleDir: ctx.sampleDir, sampleCopyDir: path.join(paths.cache, 'sample'), appVersion: ctx.appVersion, log: ctx.log, access });
 
   const handlers: Handlers = {
     'app.info': () => ({
@@ -61,7 +63,7 @@ export async function createServices(ctx: ServiceContext): Promise<Services> {
       fileDrop: ctx.host === 'electron' ? 'path' : 'upload',
     }),
     'app.initialState': () => projects.initialState(ctx.openAtStartup?.() ?? null),
-    ...dialogHandlers(ctx.dialogs),
+    ...dialogHandlers(ctx.dialogs, access),
 
     'project.openSample': () => projects.openSample(),
     'project.open': ({ path: file }) => projects.open(file),
@@ -84,13 +86,17 @@ export async function createServices(ctx: ServiceContext): Promise<Services> {
 
     'mask.import': (args) => importMask(paths.cache, args),
     'mask.exportSequence': async ({ doc, dir }) => {
+      access.check(dir);
       await checkDocumentSource(doc);
       return exportMasksInEngine(engines, doc, dir);
     },
 
     'job.start': ({ doc, mode }) => jobs.start(doc, mode),
     'job.propagate': (args) => jobs.propagate(args),
-    'export.start': (args) => exports.start(args),
+    'export.start': (args) => {
+      access.check(args.path);
+      return exports.start(args);
+    },
     ...models.handlers(),
 
     'task.list': () => tasks.list(),

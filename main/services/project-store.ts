@@ -14,6 +14,7 @@ import type { Log } from './log';
 import type { RecentProjects } from './recent-projects';
 import type { SessionRecovery } from './recovery';
 import { sourceMismatch } from './source-check';
+import type { WriteAccess } from './write-access';
 
 export const PROJECT_EXTENSION = '.cleanplate';
 export const SAMPLE_PROJECT = 'sample.cleanplate';
@@ -32,6 +33,8 @@ export interface ProjectStoreOptions {
   sampleCopyDir: string;
   appVersion: string;
   log: Log;
+  /** Where the renderer may have us write (write-access.ts); told which project is open. */
+  access: WriteAccess;
 }
 
 function displayName(file: string): string {
@@ -58,6 +61,7 @@ export class ProjectStore {
     const doc = await this.readDocument(file);
     const { sourcePath, notice } = await this.locateSource(doc, file);
     const opened = await this.withMedia({ ...doc, source: { ...doc.source, path: sourcePath } }, file, notice);
+    this.o.access.projectOpened(file);
     await this.o.recent.add(file);
     return opened;
   }
@@ -70,6 +74,7 @@ export class ProjectStore {
       new Date().toISOString(),
       this.o.appVersion,
     );
+    this.o.access.projectOpened(null);
     return { doc, path: null, media, notice: null };
   }
 
@@ -80,12 +85,14 @@ export class ProjectStore {
     const doc = await this.readDocument(projectFile);
     const bundledClip = path.resolve(this.o.sampleDir, doc.source.relativePath ?? doc.source.path);
     const clip = await this.copySampleClip(bundledClip);
+    this.o.access.projectOpened(null);
     return this.withMedia({ ...doc, source: { ...doc.source, path: clip, relativePath: null } }, null, null);
   }
 
   async save(doc: ProjectDoc, target: string): Promise<{ path: string }> {
     let file = path.resolve(target);
     if (path.extname(file).toLowerCase() !== PROJECT_EXTENSION) file += PROJECT_EXTENSION;
+    this.o.access.check(file, target);
     const folder = path.dirname(file);
     try {
       await fs.access(folder, fsConstants.W_OK);
@@ -99,6 +106,7 @@ export class ProjectStore {
       meta: { ...doc.meta, modifiedAt: now, appVersion: this.o.appVersion },
     };
     await writeFileAtomic(file, serializeProject(toSave));
+    this.o.access.projectOpened(file);
     await this.o.recovery.saved(file);
     await this.o.recent.add(file);
     return { path: file };
@@ -114,7 +122,9 @@ export class ProjectStore {
     if (!restored.ok) throw new UserError('bad-input', `The autosave cannot be restored: ${restored.message}.`);
     const doc = restored.doc;
     const { sourcePath, notice } = await this.locateSource(doc, projectPath);
-    return this.withMedia({ ...doc, source: { ...doc.source, path: sourcePath } }, projectPath, notice);
+    const opened = await this.withMedia({ ...doc, source: { ...doc.source, path: sourcePath } }, projectPath, notice);
+    this.o.access.projectOpened(projectPath);
+    return opened;
   }
 
   recentProjects(): Promise<RecentProject[]> {

@@ -13,6 +13,7 @@ import { CURRENT_PROJECT_VERSION } from '../../common/project/schema';
 import type { ProjectDoc } from '../../common/project/schema';
 import { probeMedia } from '../../main/media/index';
 import { createLog } from '../../main/services/log';
+import { WriteAccess } from '../../main/services/write-access';
 import { ProjectStore } from '../../main/services/project-store';
 import type { MediaOpener } from '../../main/services/project-store';
 import { RECENT_LIMIT, RecentProjects } from '../../main/services/recent-projects';
@@ -35,7 +36,7 @@ async function makeStore(userData: string) {
   const recovery = new SessionRecovery(path.join(userData, 'autosave'), userData, log);
   await recovery.start();
   const recent = new RecentProjects(path.join(userData, 'recent.json'), log);
-  const store = new ProjectStore({ media, recent, recovery, sampleDir: path.join(base, 'no-sample'), sampleCopyDir: path.join(userData, 'cache', 'sample'), appVersion: '0.1.0', log });
+  const store = new ProjectStore({ media, recent, recovery, sampleDir: path.join(base, 'no-sample'), sampleCopyDir: path.join(userData, 'cache', 'sample'), appVersion: '0.1.0', log, access: new WriteAccess('typed') });
   return { store, recent, recovery };
 }
 
@@ -252,12 +253,12 @@ describe('autosave and recovery', () => {
     try {
       const url = await new Promise<string>((resolve, reject) => {
         host.stdout!.on('data', (d: Buffer) => {
-          const m = /^(http:\/\/127\.0\.0\.1:\d+\/)$/m.exec(d.toString());
-          if (m) resolve(m[1]!);
+          const m = /^(http:\/\/127\.0\.0\.1:\d+\/)\?token=(\S+)$/m.exec(d.toString());
+          if (m) resolve(`${m[1]!}ws?token=${m[2]!}`);
         });
         host.once('exit', (code) => reject(new Error(`host exited with ${code}`)));
       });
-      const ws = new WebSocket(`${url.replace('http', 'ws')}ws`, { origin: url.slice(0, -1) });
+      const ws = new WebSocket(url.replace('http', 'ws'));
       await new Promise((r) => ws.once('open', r));
       const call = (id: number, args: unknown) =>
         new Promise<unknown>((resolve) => {
