@@ -38,3 +38,12 @@ export type Envelope<R> = { ok: true; value: R } | { ok: false; error: ErrorInfo
  * Electron, /media/<ref> in the web host. Never an absolute path.
  */
 export type MediaRef = string;
+
+/**
+ * The largest project document the hosts accept, as a file or inside a call. A heavy real project
+ * (hundreds of keyed shapes, thousands of brush strokes) is a few MB of JSON; this leaves room for
+ * ten times that, and keeps a hostile file or message from making the host parse gigabytes.
+ */
+export const MAX_DOCUMENT_BYTES = 32 << 20;
+/** The largest message a call can be: one document and its other, small arguments. */
+export const MAX_CALL_BYTES = MAX_DOCUMENT_BYTES + (1 << 20);

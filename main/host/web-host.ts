@@ -24,6 +24,7 @@ import { Transform } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { WebSocketServer, WebSocket } from 'ws';
 import type { EventName, EventPayload } from '../../common/contract/channels';
+import { MAX_CALL_BYTES } from '../../common/contract/define';
 import type { Envelope } from '../../common/contract/define';
 import type { ErrorInfo } from '../../common/errors';
 import { answerCacheRequest, resolveUnder } from '../services/cache-files';
@@ -195,7 +196,8 @@ export async function startWebHost(opts: WebHostOptions): Promise<WebHost> {
   let port = opts.port;
   const metrics = metricsReader();
   const sockets = new Set<WebSocket>();
-  const wss = new WebSocketServer({ noServer: true, maxPayload: 256 << 20 });
+  // Larger messages close the socket (1009) before they are buffered or parsed.
+  const wss = new WebSocketServer({ noServer: true, maxPayload: MAX_CALL_BYTES });
 
   const withToken = (url: URL, headers: http.IncomingHttpHeaders) => tokenMatches(opts.token, url.searchParams.get('token') ?? (headers[TOKEN_HEADER] as string | undefined));
   const noToken = (res: ServerResponse) => sendText(res, 401, 'Unauthorized: open the address the Cleanplate host printed (it carries ?token=...).');

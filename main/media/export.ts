@@ -12,7 +12,7 @@ import { formatRational, type Rational } from '../../common/time';
 import { PNG_SEQUENCE_PATTERN } from './encode';
 import { locateFfmpeg } from './locate';
 import { audioOutputArgs, containerArgs, FORMATS, muxerFor, videoOutputArgs } from './output-args';
-import { checkCompleteOutput, checkOutputTarget, commitOutput, describeWriteFailure, discardOutput, temporaryPathFor } from './output-files';
+import { checkCompleteOutput, checkOutputTargetAsync, commitOutput, describeWriteFailure, discardOutput, temporaryPathFor } from './output-files';
 import { probeMedia } from './probe';
 import { abortReason, ToolFailure } from './process';
 import { ProgressParser } from './progress';
@@ -47,7 +47,7 @@ export async function exportVideo(opts: ExportOptions): Promise<ExportResult> {
   const { format, out, signal } = opts;
   const kind = format === 'png' ? 'folder' : 'file';
   const muxer = muxerFor(format, out);
-  checkOutputTarget(out, kind);
+  await checkOutputTargetAsync(out, kind);
   const probe = await probeMedia(opts.video, { signal });
   const rotation = opts.rotation ?? 0;
   const color = opts.color ?? null;

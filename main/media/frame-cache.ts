@@ -11,7 +11,6 @@
  * later fill resumes from the first missing frame.
  */
 import { createHash } from 'node:crypto';
-import { existsSync } from 'node:fs';
 import { mkdir, readdir } from 'node:fs/promises';
 import path from 'node:path';
 import type { MediaRef } from '../../common/contract/define';
@@ -73,6 +72,12 @@ export class FrameCache {
   /** Resolves the background fill's wait when no ensure() is pending. */
   private idleWaiters: Array<() => void> = [];
   private fill: { promise: Promise<void>; controller: AbortController } | null = null;
+  /**
+   * Frames on disk, read once from the folder and kept up to date as frames are written: answering
+   * from memory keeps file system calls off the app's main process, which serves every scrub.
+   */
+  private known: Set<number> | null = null;
+  private loadingKnown: Promise<Set<number>> | null = null;
 
   constructor(private readonly opts: FrameCacheOptions) {
     this.proxy = proxySizeFor(opts.probe.width, opts.probe.height);
@@ -88,13 +93,23 @@ export class FrameCache {
   }
 
   /** Makes sure frame `index` is cached and returns its ref. */
-  ensure(index: number): Promise<MediaRef> {
+  async ensure(index: number): Promise<MediaRef> {
     const { frameCount, path: source } = this.opts.probe;
-    if (!Number.isInteger(index) || index < 0 || index >= frameCount)
-      return Promise.reject(new UserError('bad-input', `Frame ${index} is not in ${source}, which has frames 0..${frameCount - 1}.`));
+    if (!Number.isInteger(index) || index < 0 || index >= frameCount) throw new UserError('bad-input', `Frame ${index} is not in ${source}, which has frames 0..${frameCount - 1}.`);
     const backwards = this.lastRequested !== null && index < this.lastRequested;
     this.lastRequested = index;
+    if (!this.known) await this.loadKnown();
     return this.request(index, backwards);
+  }
+
+  private loadKnown(): Promise<Set<number>> {
+    return (this.loadingKnown ??= readdir(this.dir)
+      .then((names) => new Set(names.filter((n) => /^\d{6}\.jpg$/.test(n)).map((n) => Number(n.slice(0, 6)))), () => new Set<number>())
+      .then((set) => (this.known = set)));
+  }
+
+  private has(index: number): boolean {
+    return this.known!.has(index);
   }
 
   /**
@@ -118,7 +133,7 @@ export class FrameCache {
   }
 
   private request(index: number, backwards: boolean): Promise<MediaRef> {
-    if (existsSync(this.pathFor(index))) return Promise.resolve(this.refFor(index));
+    if (this.has(index)) return Promise.resolve(this.refFor(index));
     const pending = this.inFlight.get(index);
     if (pending) {
       pending.wanted = true;
@@ -128,7 +143,7 @@ export class FrameCache {
     const run = backwards ? { start: Math.max(0, index - RUN_LENGTH + 1), end: index } : { start: index, end: Math.min(last, index + RUN_LENGTH - 1) };
     const mine = new Map<number, PendingFrame>();
     for (let i = run.start; i <= run.end; i++) {
-      if (i === index || (!this.inFlight.has(i) && !existsSync(this.pathFor(i)))) mine.set(i, this.pend(i, i === index));
+      if (i === index || (!this.inFlight.has(i) && !this.has(i))) mine.set(i, this.pend(i, i === index));
     }
     const requested = mine.get(index)!.promise;
     void this.decodeRun(index, mine);
@@ -165,7 +180,7 @@ export class FrameCache {
       // While this run waited for a slot, the background fill may have written some of its frames.
       const missing: number[] = [];
       for (const [i, entry] of mine) {
-        if (!existsSync(this.pathFor(i))) missing.push(i);
+        if (!this.has(i)) missing.push(i);
         else if (this.settle(i, entry)) entry.resolve(this.refFor(i));
       }
       if (missing.length) {
@@ -173,7 +188,7 @@ export class FrameCache {
         for await (const frame of jpegFrames(this.opts.probe, { ...this.proxy, quality: PROXY_JPEG_QUALITY, range })) {
           const entry = mine.get(frame.index);
           if (!entry || this.inFlight.get(frame.index) !== entry) continue;
-          if (!existsSync(this.pathFor(frame.index))) await writeFileAtomically(this.pathFor(frame.index), frame.data);
+          if (!this.has(frame.index)) await this.write(frame.index, frame.data);
           this.settle(frame.index, entry);
           entry.resolve(this.refFor(frame.index));
         }
@@ -192,6 +207,11 @@ export class FrameCache {
     }
   }
 
+  private async write(index: number, data: Uint8Array): Promise<void> {
+    await writeFileAtomically(this.pathFor(index), data);
+    this.known!.add(index);
+  }
+
   /** Waits for one of the ensure() process slots; the newest request is served first. */
   private async slot(): Promise<void> {
     if (this.running >= MAX_ENSURE_PROCESSES) await new Promise<void>((resolve) => this.waiting.push(resolve));
@@ -201,7 +221,7 @@ export class FrameCache {
   private async runFill(signal: AbortSignal, onProgress?: (cached: number, total: number) => void): Promise<void> {
     const total = this.opts.probe.frameCount;
     await mkdir(this.dir, { recursive: true });
-    const cached = new Set((await readdir(this.dir)).filter((n) => /^\d{6}\.jpg$/.test(n)).map((n) => Number(n.slice(0, 6))));
+    const cached = this.known ?? (await this.loadKnown());
     let firstMissing = 0;
     while (cached.has(firstMissing)) firstMissing++;
     let reported = 0;
@@ -220,8 +240,7 @@ export class FrameCache {
         // While the user waits for a frame, stop pulling: ffmpeg blocks on its pipe and yields the CPU.
         if (this.inFlight.size > 0) await new Promise<void>((resolve) => this.idleWaiters.push(resolve));
         if (signal.aborted) break;
-        if (!cached.has(frame.index) && !existsSync(this.pathFor(frame.index))) await writeFileAtomically(this.pathFor(frame.index), frame.data);
-        cached.add(frame.index);
+        if (!cached.has(frame.index)) await this.write(frame.index, frame.data);
         report();
       }
     } catch (err) {

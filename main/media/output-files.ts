@@ -5,47 +5,102 @@
  */
 import { randomBytes } from 'node:crypto';
 import { closeSync, openSync, readdirSync, rmSync, statSync, unlinkSync } from 'node:fs';
-import { mkdir, open, readdir, rename, rm, rmdir, writeFile } from 'node:fs/promises';
+import { mkdir, open, readdir, rename, rm, rmdir, stat, unlink, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { UserError } from '../../common/errors';
 
 export type OutputKind = 'file' | 'folder';
 
+/** The file system calls the target check needs, in a blocking and a non-blocking flavour. */
+interface TargetFs {
+  stat(p: string): { isDirectory(): boolean } | null | Promise<{ isDirectory(): boolean } | null>;
+  createAndRemove(p: string): void | Promise<void>;
+  entries(p: string): number | Promise<number>;
+}
+
+const blockingFs: TargetFs = {
+  stat: (p) => {
+    try {
+      return statSync(p);
+    } catch {
+      return null;
+    }
+  },
+  createAndRemove: (p) => {
+    closeSync(openSync(p, 'wx'));
+    unlinkSync(p);
+  },
+  entries: (p) => readdirSync(p).length,
+};
+
+const asyncFs: TargetFs = {
+  stat: (p) => stat(p).catch(() => null),
+  createAndRemove: async (p) => {
+    await (await open(p, 'wx')).close();
+    await unlink(p);
+  },
+  entries: async (p) => (await readdir(p)).length,
+};
+
 /**
  * Checks that `target` can be written: its folder exists and accepts a new file, a file target is
- * not a folder, a folder target is new or empty. Synchronous (a few stat calls) so that encoders
- * can refuse before they start.
+ * not a folder, a folder target is new or empty. The check is written once as a generator over the
+ * file system calls, run blocking by encoders (engine processes, which refuse before they start) and
+ * non-blocking by the export on the app's main process.
  */
-export function checkOutputTarget(target: string, kind: OutputKind): void {
+function* targetCheck(target: string, kind: OutputKind): Generator<{ op: keyof TargetFs; path: string }, void, unknown> {
   const dir = path.dirname(path.resolve(target));
-  let dirStat;
-  try {
-    dirStat = statSync(dir);
-  } catch {
-    throw new UserError('io', `The folder ${dir} does not exist; choose an existing folder for ${path.basename(target)}.`);
-  }
+  const dirStat = (yield { op: 'stat', path: dir }) as { isDirectory(): boolean } | null;
+  if (!dirStat) throw new UserError('io', `The folder ${dir} does not exist; choose an existing folder for ${path.basename(target)}.`);
   if (!dirStat.isDirectory()) throw new UserError('io', `${dir} is not a folder; choose an existing folder for ${path.basename(target)}.`);
   // access(W_OK) says yes to root on a read-only disk; creating a file is the honest test.
   const probe = path.join(dir, `.cleanplate-write-test-${process.pid}-${randomBytes(4).toString('hex')}`);
   try {
-    closeSync(openSync(probe, 'wx'));
-    unlinkSync(probe);
+    yield { op: 'createAndRemove', path: probe };
   } catch (err) {
     const code = (err as NodeJS.ErrnoException).code;
     if (code === 'ENOSPC') throw diskFull(target);
     const why = code === 'EROFS' ? 'the disk is read-only' : code === 'EACCES' || code === 'EPERM' ? 'permission denied' : 'it does not accept new files';
     throw new UserError('io', `Cannot write to ${dir} (${why}); choose another folder or fix its permissions.`);
   }
-  let existing;
-  try {
-    existing = statSync(target);
-  } catch {
-    return; // a new name: fine
-  }
+  const existing = (yield { op: 'stat', path: target }) as { isDirectory(): boolean } | null;
+  if (!existing) return; // a new name: fine
   if (kind === 'file' && existing.isDirectory()) throw new UserError('io', `${target} is a folder; choose a file name for the video.`);
   if (kind === 'folder' && !existing.isDirectory()) throw new UserError('io', `${target} is a file; choose a folder for the PNG frames.`);
-  if (kind === 'folder' && readdirSync(target).length > 0)
+  if (kind === 'folder' && ((yield { op: 'entries', path: target }) as number) > 0)
     throw new UserError('io', `${target} already has files in it; choose a new or empty folder for the PNG frames.`);
+}
+
+/** targetCheck with blocking calls (a few stats): encoders refuse before they start. */
+export function checkOutputTarget(target: string, kind: OutputKind): void {
+  const steps = targetCheck(target, kind);
+  let next = steps.next();
+  while (!next.done) {
+    let value: unknown;
+    try {
+      value = blockingFs[next.value.op](next.value.path);
+    } catch (err) {
+      next = steps.throw(err);
+      continue;
+    }
+    next = steps.next(value);
+  }
+}
+
+/** targetCheck without blocking, for the app's main process. */
+export async function checkOutputTargetAsync(target: string, kind: OutputKind): Promise<void> {
+  const steps = targetCheck(target, kind);
+  let next = steps.next();
+  while (!next.done) {
+    let value: unknown;
+    try {
+      value = await asyncFs[next.value.op](next.value.path);
+    } catch (err) {
+      next = steps.throw(err);
+      continue;
+    }
+    next = steps.next(value);
+  }
 }
 
 /** A temporary name next to `target` (same disk, so the final rename is atomic), keeping its extension. */
@@ -78,6 +133,14 @@ export async function writeFileAtomically(target: string, data: Uint8Array): Pro
     if ((err as NodeJS.ErrnoException).code === 'ENOSPC') throw diskFull(target);
     throw err;
   }
+}
+
+/** Whether a file exists, without blocking (the app's main process serves cache requests). */
+export function fileExists(file: string): Promise<boolean> {
+  return stat(file).then(
+    () => true,
+    () => false,
+  );
 }
 
 export async function discardOutput(temporary: string): Promise<void> {

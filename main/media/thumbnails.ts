@@ -4,13 +4,12 @@
  * strip of another length reuses them. They arrive coarse to fine (ends, middle, quarters, ...), so
  * the whole strip fills evenly instead of left to right; at most two ffmpeg processes run at once.
  */
-import { existsSync } from 'node:fs';
 import path from 'node:path';
 import type { MediaRef } from '../../common/contract/define';
 import type { ProbeResult } from '../../common/contract/types';
 import { cacheRefFor, fitWithin } from './cache-layout';
 import { jpegFrames } from './jpeg-frames';
-import { writeFileAtomically } from './output-files';
+import { fileExists, writeFileAtomically } from './output-files';
 
 const THUMB_BOX = { width: 160, height: 90 };
 const THUMB_JPEG_QUALITY = 5;
@@ -36,7 +35,7 @@ export async function generateThumbnails(opts: ThumbnailOptions): Promise<void> 
       signal?.throwIfAborted();
       const ref = cacheRefFor('thumbs', opts.mediaId, index);
       const file = path.join(opts.cacheRoot, ref);
-      if (!existsSync(file)) {
+      if (!(await fileExists(file))) {
         for await (const frame of jpegFrames(probe, { ...size, quality: THUMB_JPEG_QUALITY, range: { start: index, end: index }, signal }))
           await writeFileAtomically(file, frame.data);
       }

@@ -5,6 +5,7 @@
  */
 import { promises as fs, constants as fsConstants } from 'node:fs';
 import path from 'node:path';
+import { MAX_DOCUMENT_BYTES } from '../../common/contract/define';
 import type { InitialState, MediaInfo, OpenedProject, RecentProject } from '../../common/contract/types';
 import { UserError } from '../../common/errors';
 import { createProject, restore, serializeProject } from '../../common/project/index';
@@ -155,6 +156,9 @@ export class ProjectStore {
     const name = displayName(file);
     let text: string;
     try {
+      const { size } = await fs.stat(file);
+      if (size > MAX_DOCUMENT_BYTES)
+        throw new UserError('bad-input', `${name} is ${Math.round(size / (1 << 20))} MB, larger than any Cleanplate project (at most ${MAX_DOCUMENT_BYTES >> 20} MB); choose a ${PROJECT_EXTENSION} file saved by Cleanplate.`);
       text = await fs.readFile(file, 'utf8');
     } catch (err) {
       const code = (err as NodeJS.ErrnoException).code;

@@ -7,6 +7,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import WebSocket from 'ws';
+import { MAX_CALL_BYTES, MAX_DOCUMENT_BYTES } from '../../common/contract/define';
 import { startWebHost } from '../../main/host/web-host';
 import type { WebHost } from '../../main/host/web-host';
 import { createServices } from '../../main/services/index';
@@ -178,6 +179,15 @@ describe('web host', () => {
     expect(replies).toContainEqual({ id: 2, envelope: { ok: false, error: { code: 'invalid-args', message: expect.stringContaining('project.open') } } });
     expect(replies).toContainEqual({ id: null, envelope: { ok: false, error: expect.objectContaining({ code: 'invalid-args' }) } });
     expect(replies).toContainEqual({ event: 'app.command', payload: { command: 'save' } });
+  });
+
+  it('closes a socket that sends a message larger than any real call, before parsing it', async () => {
+    const ws = await connect(`http://127.0.0.1:${host.port}`);
+    const closed = new Promise<number>((resolve) => ws.once('close', (code) => resolve(code)));
+    ws.send(Buffer.alloc(MAX_CALL_BYTES + 1, 0x20));
+    expect(await closed).toBe(1009); // "message too big"
+    // A document at the limit still fits in one call.
+    expect(MAX_CALL_BYTES - MAX_DOCUMENT_BYTES).toBeGreaterThanOrEqual(1 << 20);
   });
 
   it('refuses a WebSocket from a foreign origin', async () => {

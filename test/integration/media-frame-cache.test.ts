@@ -89,9 +89,14 @@ describe('FrameCache', () => {
 
   it('runs one decode for concurrent requests of the same frame', async () => {
     const cache = new FrameCache({ cacheRoot: path.join(tmp, 'dedupe'), mediaId: 'm', probe: clip });
-    const [a, b] = [cache.ensure(5), cache.ensure(5)];
+    let most = 0;
+    const watch = setInterval(() => (most = Math.max(most, childProcesses('ffmpeg').length)), 5);
+    const [a, b] = await Promise.all([cache.ensure(5), cache.ensure(5)]);
     expect(a).toBe(b);
-    await a;
+    // The run reads ahead after frame 5 arrived; let it end so later tests count only their own ffmpeg.
+    while (childProcesses('ffmpeg').length) await new Promise((r) => setTimeout(r, 10));
+    clearInterval(watch);
+    expect(most).toBe(1);
   });
 
   it('fillInBackground() caches every frame in order with one process, atomically, and resumes where it stopped', async () => {

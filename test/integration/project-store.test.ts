@@ -2,8 +2,9 @@
 // disk refuses), opening with clear one-line errors for broken/newer/foreign files, the source video
 // found next to a moved project, the recent list, and autosaves offered only after a crash.
 import { spawn, spawnSync } from 'node:child_process';
-import { utimesSync } from 'node:fs';
+import { closeSync, ftruncateSync, openSync, utimesSync } from 'node:fs';
 import WebSocket from 'ws';
+import { MAX_DOCUMENT_BYTES } from '../../common/contract/define';
 import { copyFileSync, existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -233,6 +234,15 @@ describe('autosave and recovery', () => {
     await a.store.autosave(doc, null);
     const b = await makeStore(userData); // a is still alive (same pid, different session)
     expect(b.recovery.pendingOffers()).toEqual([]);
+  });
+
+  it('refuses a project file larger than any real project without reading it', async () => {
+    const { store } = await makeStore(path.join(base, 'u-huge'));
+    const huge = path.join(base, 'huge.cleanplate');
+    const fd = openSync(huge, 'w');
+    ftruncateSync(fd, MAX_DOCUMENT_BYTES + 1); // sparse: nothing is written
+    closeSync(fd);
+    await expect(store.open(huge)).rejects.toThrow(`huge.cleanplate is 32 MB, larger than any Cleanplate project (at most 32 MB); choose a .cleanplate file saved by Cleanplate.`);
   });
 
   it('offers what a killed host autosaved, except projects saved since, and recovers it', async () => {
