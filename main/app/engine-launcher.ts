@@ -6,11 +6,16 @@
 import { utilityProcess } from 'electron';
 import type { EngineToHost } from '../engine/protocol';
 import type { EngineConnection, EngineLauncher } from '../services/context';
+import { logStream } from '../services/log';
+import type { Log } from '../services/log';
 import { lowerEnginePriority } from '../services/node-engine';
 
-export function utilityEngineLauncher(engineModule: string): EngineLauncher {
-  return (_label: string): EngineConnection => {
-    const child = utilityProcess.fork(engineModule, [], { serviceName: 'Cleanplate engine', stdio: 'inherit' });
+export function utilityEngineLauncher(engineModule: string, log: Log): EngineLauncher {
+  return (label: string): EngineConnection => {
+    const child = utilityProcess.fork(engineModule, [], { serviceName: 'Cleanplate engine', stdio: 'pipe' });
+    // Its output goes into main.log, each line prefixed with the task it serves.
+    logStream(child.stdout, log, `engine ${label}`, 'debug');
+    logStream(child.stderr, log, `engine ${label}`, 'warn');
     const exitListeners: Array<(code: number | null) => void> = [];
     let exitCode: number | null | undefined;
     child.once('spawn', () => lowerEnginePriority(child.pid));

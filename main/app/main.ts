@@ -68,7 +68,7 @@ if (!app.requestSingleInstanceLock()) {
       userDataDir,
       sampleDir: app.isPackaged ? path.join(process.resourcesPath, 'sample') : path.join(distDir, 'sample'),
       emit,
-      launchEngine: utilityEngineLauncher(path.join(distDir, 'engine', 'engine.cjs')),
+      launchEngine: utilityEngineLauncher(path.join(distDir, 'engine', 'engine.cjs'), log),
       dialogs: electronDialogs(window),
       log,
       openAtStartup: () => {

@@ -10,6 +10,7 @@
  */
 import os from 'node:os';
 import { toErrorInfo } from '../../common/errors';
+import { onToolCommand } from '../media';
 import { loadOpenCv } from './cv';
 import { exportMaskSequence } from './mask-export';
 import { propagateMask } from './mask-propagation';
@@ -44,6 +45,8 @@ function connect(): HostLink {
 }
 
 const link = connect();
+// The host logs this process's stdout at debug level, prefixed with the task: the commands go there.
+onToolCommand((line) => process.stdout.write(`ffmpeg: ${line}\n`));
 const running = new Map<string, { controller: AbortController; settled: Promise<void> }>();
 
 function report(jobId: string, err: unknown): void {

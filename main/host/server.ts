@@ -45,7 +45,7 @@ async function main(): Promise<void> {
     userDataDir,
     sampleDir: path.join(distDir, 'sample'),
     emit,
-    launchEngine: nodeEngineLauncher(path.join(distDir, 'engine', 'engine.cjs')),
+    launchEngine: nodeEngineLauncher(path.join(distDir, 'engine', 'engine.cjs'), log),
     dialogs: null,
     log,
   });

@@ -14,6 +14,7 @@ import { audioOutputArgs, containerArgs, FORMATS, muxerFor, videoOutputArgs, typ
 import { checkCompleteOutput, checkOutputTarget, commitOutput, describeWriteFailure, discardOutput, temporaryPathFor } from './output-files';
 import { abortReason, startTool, ToolFailure, writeWithBackpressure, type ToolProcess } from './process';
 import { writeRotation } from './remux';
+import { removeStaleTemporariesOf } from './stale-files';
 import type { Rotation } from './rotation';
 
 export interface EncoderOptions {
@@ -65,6 +66,7 @@ export function createEncoder(outPath: string, opts: EncoderOptions): FrameEncod
 
   // ffmpeg starts once the audio source is probed (stream copy or re-encode is decided per stream).
   const started = (async () => {
+    await removeStaleTemporariesOf(outPath); // what a killed earlier write of this target left
     if (kind === 'folder') await mkdir(temporary, { recursive: true });
     const audio = opts.audioFrom && format !== 'png' ? await audioOutputArgs(format, muxer, opts.audioFrom, 1, signal) : [];
     signal?.throwIfAborted();

@@ -4,17 +4,20 @@
  * Progress comes from ffmpeg's -progress blocks; the output is written under a temporary name and
  * renamed on success; cancelling or failing leaves nothing behind.
  */
+import type { ChildProcess } from 'node:child_process';
 import ffmpeg from 'fluent-ffmpeg';
 import { mkdir } from 'node:fs/promises';
 import path from 'node:path';
 import type { ColorInfo } from '../../common/contract/types';
 import { formatRational, type Rational } from '../../common/time';
 import { PNG_SEQUENCE_PATTERN } from './encode';
+import { reapWithParent } from './child-reaper';
 import { locateFfmpeg } from './locate';
 import { audioOutputArgs, containerArgs, FORMATS, muxerFor, videoOutputArgs } from './output-args';
 import { checkCompleteOutput, checkOutputTargetAsync, commitOutput, describeWriteFailure, discardOutput, temporaryPathFor } from './output-files';
 import { probeMedia } from './probe';
-import { abortReason, ToolFailure } from './process';
+import { removeStaleTemporariesOf } from './stale-files';
+import { abortReason, reportCommandLine, ToolFailure } from './process';
 import { ProgressParser } from './progress';
 import { writeRotation } from './remux';
 import type { Rotation } from './rotation';
@@ -48,6 +51,7 @@ export async function exportVideo(opts: ExportOptions): Promise<ExportResult> {
   const kind = format === 'png' ? 'folder' : 'file';
   const muxer = muxerFor(format, out);
   await checkOutputTargetAsync(out, kind);
+  await removeStaleTemporariesOf(out); // what a killed earlier export to this target left
   const probe = await probeMedia(opts.video, { signal });
   const rotation = opts.rotation ?? 0;
   const color = opts.color ?? null;
@@ -123,6 +127,11 @@ function transcode(job: TranscodeJob): Promise<{ frames: number; log: string }> 
       } else if (!/^\s*[a-z_0-9]+=/.test(line)) {
         log = `${log}\n${line}`.slice(-16_384);
       }
+    });
+    command.on('start', (line: string) => {
+      reportCommandLine(line);
+      const proc = (command as unknown as { ffmpegProc?: ChildProcess }).ffmpegProc;
+      if (proc) reapWithParent(proc);
     });
     const onAbort = () => command.kill('SIGKILL');
     job.signal?.addEventListener('abort', onAbort, { once: true });

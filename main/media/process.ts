@@ -5,6 +5,7 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import type { Readable, Writable } from 'node:stream';
 import { UserError } from '../../common/errors';
+import { reapWithParent } from './child-reaper';
 import { locateFfmpeg } from './locate';
 
 export type Tool = 'ffmpeg' | 'ffprobe';
@@ -35,6 +36,32 @@ export function abortReason(signal: AbortSignal): unknown {
 
 const STDERR_TAIL_BYTES = 16 * 1024;
 
+let commandListener: ((line: string) => void) | null = null;
+
+/**
+ * Where each ffmpeg/ffprobe command line goes before it runs (the host's log at debug level; the
+ * engine process prints it for the host to log). One listener per process; null stops it.
+ */
+export function onToolCommand(listener: ((line: string) => void) | null): void {
+  commandListener = listener;
+}
+
+/** A command line as a person would paste it into a shell (arguments quoted where needed). */
+export function commandLine(bin: string, args: readonly string[]): string {
+  const quote = (a: string) => (/^[\w@%+=:,./-]+$/.test(a) ? a : `'${a.replace(/'/g, `'\\''`)}'`);
+  return [bin, ...args].map(quote).join(' ');
+}
+
+/** Reports a command line to the listener, if any. */
+export function reportCommand(bin: string, args: readonly string[]): void {
+  commandListener?.(commandLine(bin, args));
+}
+
+/** Reports a command line that another library (fluent-ffmpeg) built. */
+export function reportCommandLine(line: string): void {
+  commandListener?.(line);
+}
+
 export interface ToolProcess {
   child: ChildProcess;
   stdin: Writable | null;
@@ -59,10 +86,12 @@ export interface StartOptions {
 
 export function startTool(tool: Tool, args: string[], opts: StartOptions = {}): ToolProcess {
   const bin = locateFfmpeg()[tool];
+  reportCommand(bin, args);
   const child = spawn(bin, args, {
     stdio: [opts.stdin ? 'pipe' : 'ignore', opts.stdout ? 'pipe' : 'ignore', 'pipe'],
     windowsHide: true,
   });
+  reapWithParent(child);
   let tail = '';
   child.stderr!.setEncoding('utf8');
   child.stderr!.on('data', (text: string) => {

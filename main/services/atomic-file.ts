@@ -8,6 +8,7 @@ import { randomBytes } from 'node:crypto';
 import { promises as fs } from 'node:fs';
 import path from 'node:path';
 import { UserError } from '../../common/errors';
+import { removeStaleTemporariesOf } from '../media/index';
 
 /** One clear line for the filesystem errors a person can fix; null for the ones they cannot. */
 export function describeWriteError(err: unknown, target: string): UserError | null {
@@ -32,7 +33,9 @@ export function describeWriteError(err: unknown, target: string): UserError | nu
 }
 
 export async function writeFileAtomic(target: string, data: string | Uint8Array): Promise<void> {
-  const tmp = path.join(path.dirname(target), `.${path.basename(target)}.${randomBytes(4).toString('hex')}.tmp`);
+  // The pid in the name tells a later run whether the writer is gone (media/stale-files.ts).
+  await removeStaleTemporariesOf(target);
+  const tmp = path.join(path.dirname(target), `.${path.basename(target)}.${process.pid}.${randomBytes(4).toString('hex')}.tmp`);
   let handle: fs.FileHandle | null = null;
   try {
     handle = await fs.open(tmp, 'wx');

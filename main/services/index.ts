@@ -6,7 +6,7 @@
 import { promises as fs } from 'node:fs';
 import path from 'node:path';
 import type { RecentProject } from '../../common/contract/types';
-import { probeMedia } from '../media/index';
+import { onToolCommand, probeMedia } from '../media/index';
 import type { ServiceContext } from './context';
 import { dialogHandlers } from './dialogs';
 import { createDispatcher } from './dispatcher';
@@ -14,6 +14,7 @@ import type { Dispatch, Handlers } from './dispatcher';
 import { ExportRegistry } from './export-registry';
 import { JobRegistry } from './job-registry';
 import { EnginePool } from './engine-pool';
+import { removeLeftovers } from './leftovers';
 import { exportMasksInEngine, importMask } from './mask-files';
 import { MediaLibrary } from './media-library';
 import { ModelsService } from './models-service';
@@ -40,6 +41,8 @@ export interface Services {
 
 export async function createServices(ctx: ServiceContext): Promise<Services> {
   const paths = userDataPaths(ctx.userDataDir);
+  // Every ffmpeg and ffprobe this process starts is in the log, ready to rerun by hand.
+  onToolCommand((line) => ctx.log.debug(`ffmpeg: ${line}`));
   await Promise.all([paths.cache, paths.autosave, paths.imports, paths.logs].map((dir) => fs.mkdir(dir, { recursive: true })));
   const tasks = new TaskRegistry(ctx.emit, ctx.log);
   const engines = new EnginePool(ctx.launchEngine, ctx.maxEngines);
@@ -50,6 +53,7 @@ export async function createServices(ctx: ServiceContext): Promise<Services> {
   const recovery = new SessionRecovery(paths.autosave, paths.root, ctx.log);
   await recovery.start();
   const recent = new RecentProjects(paths.recent, ctx.log, ctx.onRecentChanged);
+  const { background: sweeping } = await removeLeftovers(paths, (await recent.list()).map((p) => path.dirname(p.path)), ctx.log);
   const media = new MediaLibrary(paths.cache, ctx.emit, ctx.log);
   const access = new WriteAccess(ctx.dialogs ? 'dialogs' : 'typed');
   const projects = new ProjectStore({ media, recent, recovery, sampleDir: ctx.sampleDir, sampleCopyDir: path.join(paths.cache, 'sample'), appVersion: ctx.appVersion, log: ctx.log, access });
@@ -114,6 +118,7 @@ export async function createServices(ctx: ServiceContext): Promise<Services> {
     async dispose() {
       media.dispose();
       await tasks.dispose();
+      await sweeping;
       await recovery.end();
     },
   };

@@ -1,9 +1,13 @@
 /**
- * The services' log: one line per entry on stderr and, when a folder is given, appended to
- * `<logs>/main.log`, where "the log has the details" in every `internal` error points users.
+ * The host's log, through electron-log (its Node build: the same in Electron's main process, the web
+ * host and tests). Entries go to `<logs>/main.log`, where "the log has the details" in every
+ * `internal` error points users: written without blocking, rotated at LOG_MAX_BYTES (the previous
+ * file is kept as main.old.log). Info and above also go to stderr (stdout belongs to the web host's
+ * URL line). Debug entries (ffmpeg command lines, engine output) go to the file only. (The size is
+ * checked before each entry, so a burst finishes in the old file and the next entry starts the new.)
  */
-import { appendFileSync, mkdirSync } from 'node:fs';
 import path from 'node:path';
+import electronLog from 'electron-log/node';
 
 export interface Log {
   /** Details for a bug report (ffmpeg command lines, engine output): the file only. */
@@ -13,37 +17,59 @@ export interface Log {
   error(message: string, err?: unknown): void;
 }
 
+/** main.log grows to this size, then becomes main.old.log and a new one starts. */
+export const LOG_MAX_BYTES = 5 << 20;
+
 function detail(err: unknown): string {
   if (err === undefined) return '';
   if (err instanceof Error) return `: ${err.stack ?? err.message}`;
   return `: ${String(err)}`;
 }
 
-export function createLog(logsDir: string | null, opts: { quiet?: boolean } = {}): Log {
-  let file: string | null = null;
+let instances = 0;
+
+export function createLog(logsDir: string | null, opts: { quiet?: boolean; maxBytes?: number } = {}): Log {
+  const logger = electronLog.create({ logId: `cleanplate-${process.pid}-${++instances}` });
+  const console = logger.transports.console;
+  console.level = opts.quiet ? 'warn' : 'info';
+  console.format = '{iso} {level} {text}';
+  console.writeFn = ({ message }) => {
+    process.stderr.write(`${message.data.map(String).join(' ')}\n`); // formatted by `format` above
+  };
+  const file = logger.transports.file;
   if (logsDir) {
-    try {
-      mkdirSync(logsDir, { recursive: true });
-      file = path.join(logsDir, 'main.log');
-    } catch {
-      file = null; // an unwritable log folder must not stop the app
-    }
+    file.resolvePathFn = () => path.join(logsDir, 'main.log');
+    file.level = 'debug';
+    file.maxSize = opts.maxBytes ?? LOG_MAX_BYTES;
+    file.sync = false; // writes queue instead of blocking the event loop
+    file.format = '{iso} {level} {text}';
+  } else {
+    file.level = false;
   }
-  const write = (level: string, message: string, err?: unknown) => {
-    const line = `${new Date().toISOString()} ${level} ${message}${detail(err)}\n`;
-    if (level !== 'debug' && (!opts.quiet || level !== 'info')) process.stderr.write(line);
-    if (file) {
-      try {
-        appendFileSync(file, line);
-      } catch {
-        file = null;
-      }
-    }
-  };
+  const line = (message: string, err?: unknown) => `${message}${detail(err)}`;
   return {
-    debug: (m) => write('debug', m),
-    info: (m) => write('info', m),
-    warn: (m, e) => write('warn', m, e),
-    error: (m, e) => write('error', m, e),
+    debug: (m) => logger.debug(m),
+    info: (m) => logger.info(m),
+    warn: (m, e) => logger.warn(line(m, e)),
+    error: (m, e) => logger.error(line(m, e)),
   };
+}
+
+/**
+ * Copies a child process's output into the log line by line, each line prefixed (`engine r1a2b3:`).
+ * stdout lines are logged at debug, stderr lines at warn: the engine reports failures there.
+ */
+export function logStream(stream: NodeJS.ReadableStream | null | undefined, log: Log, prefix: string, level: 'debug' | 'warn'): void {
+  if (!stream) return;
+  let rest = '';
+  stream.setEncoding?.('utf8');
+  stream.on('data', (chunk: string | Buffer) => {
+    const lines = (rest + chunk.toString()).split(/\r?\n/);
+    rest = lines.pop() ?? '';
+    for (const l of lines) if (l.trim()) log[level](`${prefix}: ${l}`);
+  });
+  stream.on('end', () => {
+    if (rest.trim()) log[level](`${prefix}: ${rest}`);
+    rest = '';
+  });
 }

@@ -7,8 +7,11 @@ import { fork } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import os from 'node:os';
 import { UserError } from '../../common/errors';
+import { reapWithParent } from '../media/index';
 import type { EngineToHost } from '../engine/protocol';
 import type { EngineConnection, EngineLauncher } from './context';
+import { logStream } from './log';
+import type { Log } from './log';
 
 /**
  * Engines are batch work: below-normal priority keeps the host (UI, IPC) scheduled first when the
@@ -23,11 +26,21 @@ export function lowerEnginePriority(pid: number | undefined): void {
   }
 }
 
-export function nodeEngineLauncher(engineModule: string): EngineLauncher {
-  return (_label: string): EngineConnection => {
+/**
+ * Engine processes as Node children. Their stdout and stderr go into the host's log, each line
+ * prefixed with the task it serves: a job's stack trace lands in main.log, where its one-line
+ * message says the details are.
+ */
+export function nodeEngineLauncher(engineModule: string, log: Log | null = null): EngineLauncher {
+  return (label: string): EngineConnection => {
     if (!existsSync(engineModule)) throw new UserError('not-found', `The engine (${engineModule}) is not built; run "npm run build" and retry.`);
-    const child = fork(engineModule, [], { stdio: ['ignore', 'inherit', 'inherit', 'ipc'], serialization: 'json' });
+    const child = fork(engineModule, [], { stdio: ['ignore', log ? 'pipe' : 'inherit', log ? 'pipe' : 'inherit', 'ipc'], serialization: 'json' });
+    if (log) {
+      logStream(child.stdout, log, `engine ${label}`, 'debug');
+      logStream(child.stderr, log, `engine ${label}`, 'warn');
+    }
     lowerEnginePriority(child.pid);
+    reapWithParent(child); // dies with the host, even a killed one
     const exitListeners: Array<(code: number | null) => void> = [];
     let exited = false;
     const onExit = (code: number | null) => {
