@@ -12,7 +12,7 @@ import { lowerEnginePriority } from '../services/node-engine';
 
 export function utilityEngineLauncher(engineModule: string, log: Log): EngineLauncher {
   return (label: string): EngineConnection => {
-    const child = utilityProcess.fork(engineModule, [], { serviceName: 'Cleanplate engine', stdio: 'pipe' });
+    const child = utilityProcess.fork(engineModule, [], { serviceName: 'Cleanplate engine', stdio: 'pipe', env: { ...process.env, CLEANPLATE_ENGINE_LOG: '1' } });
     // Its output goes into main.log, each line prefixed with the task it serves.
     logStream(child.stdout, log, `engine ${label}`, 'debug');
     logStream(child.stderr, log, `engine ${label}`, 'warn');

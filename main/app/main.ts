@@ -2,6 +2,8 @@
  * Electron main process: windows, menu, protocols, IPC routing. It never computes: frames, masks
  * and inference run in engine utility processes, and ffmpeg in its own processes.
  */
+// Runs once on the launch arguments, before any window exists.
+// eslint-disable-next-line no-restricted-imports -- nothing is waiting on the main process yet
 import { existsSync } from 'node:fs';
 import path from 'node:path';
 import { BrowserWindow, Menu, app, dialog, session } from 'electron';

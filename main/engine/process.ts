@@ -45,8 +45,9 @@ function connect(): HostLink {
 }
 
 const link = connect();
-// The host logs this process's stdout at debug level, prefixed with the task: the commands go there.
-onToolCommand((line) => process.stdout.write(`ffmpeg: ${line}\n`));
+// A host that keeps this process's stdout in its log (at debug level, prefixed with the task) asks
+// for the ffmpeg command lines there; others (tests, tools) get a quiet stdout.
+if (process.env.CLEANPLATE_ENGINE_LOG === '1') onToolCommand((line) => process.stdout.write(`ffmpeg: ${line}\n`));
 const running = new Map<string, { controller: AbortController; settled: Promise<void> }>();
 
 function report(jobId: string, err: unknown): void {

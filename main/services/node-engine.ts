@@ -4,6 +4,8 @@
  * main/engine/protocol.ts, and the engine module detects which parent it has.
  */
 import { fork } from 'node:child_process';
+// One stat per engine start, before the fork, so a missing build is named instead of a crash.
+// eslint-disable-next-line no-restricted-imports -- a single stat, not file I/O on the main loop
 import { existsSync } from 'node:fs';
 import os from 'node:os';
 import { UserError } from '../../common/errors';
@@ -34,7 +36,11 @@ export function lowerEnginePriority(pid: number | undefined): void {
 export function nodeEngineLauncher(engineModule: string, log: Log | null = null): EngineLauncher {
   return (label: string): EngineConnection => {
     if (!existsSync(engineModule)) throw new UserError('not-found', `The engine (${engineModule}) is not built; run "npm run build" and retry.`);
-    const child = fork(engineModule, [], { stdio: ['ignore', log ? 'pipe' : 'inherit', log ? 'pipe' : 'inherit', 'ipc'], serialization: 'json' });
+    const child = fork(engineModule, [], {
+      stdio: ['ignore', log ? 'pipe' : 'inherit', log ? 'pipe' : 'inherit', 'ipc'],
+      serialization: 'json',
+      env: log ? { ...process.env, CLEANPLATE_ENGINE_LOG: '1' } : process.env,
+    });
     if (log) {
       logStream(child.stdout, log, `engine ${label}`, 'debug');
       logStream(child.stderr, log, `engine ${label}`, 'warn');

@@ -73,4 +73,19 @@ describe('log', () => {
     expect(text).toMatch(/warn engine t42: engine: job x failed: TypeError/);
     expect(text).toMatch(/warn engine t42: +at /); // the stack, line by line
   });
+
+  it('has the engine’s ffmpeg command lines too, prefixed with the task', async () => {
+    const dir = path.join(base, 'engine-commands');
+    const log = createLog(dir, { quiet: true });
+    const conn = nodeEngineLauncher(engineModule, log)('t43');
+    const clip = makeClip('log-clip', { width: 64, height: 48, frames: 3 });
+    const done = new Promise<void>((resolve) => conn.onMessage((m) => (m.type === 'masksExported' || m.type === 'error') && resolve()));
+    await new Promise<void>((resolve) => conn.onMessage((m) => m.type === 'ready' && resolve()));
+    const doc = { source: { path: clip, relativePath: null, width: 64, height: 48, fps: { num: 25, den: 1 }, frameCount: 3, rotation: 0 }, layers: [] } as unknown as ProjectDoc;
+    conn.send({ type: 'exportMasks', jobId: 'm', doc, dir: path.join(base, 'masks-out') });
+    await done;
+    conn.kill();
+    const text = await logText(path.join(dir, 'main.log'), (t) => t.includes('debug engine t43: ffmpeg: '));
+    expect(text).toMatch(/debug engine t43: ffmpeg: \S*ffmpeg .*-f rawvideo -pix_fmt gray/);
+  });
 });

@@ -1,5 +1,5 @@
-// Checks who may import whom (DESIGN.md "Folders", STYLE.md import rules). A wrong import here
-// would put Node into the sandboxed renderer or Electron into the pure, shared code.
+// The renderer's modules form no import cycles. (Who may import whom, DESIGN.md "Folders" and STYLE.md
+// import rules, is checked by ESLint: eslint.config.mjs, proven by lint-rules.test.ts.)
 import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import { builtinModules } from 'node:module';
 import path from 'node:path';
@@ -51,58 +51,6 @@ function violations(dir: string, rule: (t: { folder?: string; pkg?: string; spec
   }
   return found;
 }
-
-describe('import rules', () => {
-  it('common imports nothing but common and small pure libraries', () => {
-    expect(
-      violations('common', ({ folder, pkg, spec }) => {
-        if (folder && folder !== 'common') return 'common must not import other folders';
-        if (pkg && nodeBuiltins.has(spec)) return 'no Node built-ins in common';
-        if (pkg && !['zod'].includes(pkg)) return `package ${pkg} is not allowed in common`;
-        return null;
-      }),
-    ).toEqual([]);
-  });
-
-  it('the renderer never imports main, preload, electron or Node', () => {
-    expect(
-      violations('renderer', ({ folder, pkg, spec }) => {
-        if (folder && ['main', 'preload', 'test', 'models', 'scripts'].includes(folder)) return `renderer must not import ${folder}/`;
-        if (pkg && (pkg === 'electron' || nodeBuiltins.has(spec))) return 'no Electron or Node in the renderer';
-        return null;
-      }),
-    ).toEqual([]);
-  });
-
-  it('the preload imports only electron and common', () => {
-    expect(
-      violations('preload', ({ folder, pkg }) => {
-        if (folder && folder !== 'common' && folder !== 'preload') return 'preload may import common only';
-        if (pkg && pkg !== 'electron' && pkg !== 'zod') return `package ${pkg} is not allowed in the preload`;
-        return null;
-      }),
-    ).toEqual([]);
-  });
-
-  it('main never imports the renderer, the preload or UI libraries', () => {
-    expect(
-      violations('main', ({ folder, pkg }) => {
-        if (folder && ['renderer', 'preload', 'test'].includes(folder)) return `main must not import ${folder}/`;
-        if (pkg && ['react', 'react-dom', 'konva', 'react-konva', 'zustand'].includes(pkg)) return 'no UI libraries in main';
-        return null;
-      }),
-    ).toEqual([]);
-  });
-
-  it('only main/app and main/engine/process use Electron', () => {
-    expect(
-      violations('main', ({ pkg, spec }) => {
-        void spec;
-        return pkg === 'electron' ? 'electron' : null;
-      }).filter((v) => !v.startsWith(path.join('main', 'app') + path.sep)),
-    ).toEqual([]);
-  });
-});
 
 /** The renderer's own modules and what each imports (type-only imports too: they tie modules just as much). */
 function rendererGraph(): Map<string, string[]> {
