@@ -1,12 +1,10 @@
 // The renderer's modules form no import cycles. (Who may import whom, DESIGN.md "Folders" and STYLE.md
 // import rules, is checked by ESLint: eslint.config.mjs, proven by lint-rules.test.ts.)
 import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
-import { builtinModules } from 'node:module';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 
 const root = path.resolve(__dirname, '../..');
-const nodeBuiltins = new Set([...builtinModules, ...builtinModules.map((m) => `node:${m}`)]);
 
 function sourceFiles(dir: string): string[] {
   const abs = path.join(root, dir);
@@ -30,26 +28,6 @@ function importsOf(file: string): string[] {
   let m: RegExpExecArray | null;
   while ((m = re.exec(text))) specs.push(m[1] ?? m[2] ?? m[3] ?? m[4]!);
   return specs;
-}
-
-/** Top-level folder a relative import lands in, or the package name of a bare import. */
-function target(file: string, spec: string): { folder?: string; pkg?: string } {
-  if (spec.startsWith('.')) {
-    const resolved = path.relative(root, path.resolve(path.dirname(file), spec));
-    return { folder: resolved.split(path.sep)[0] };
-  }
-  return { pkg: spec.startsWith('@') ? spec.split('/').slice(0, 2).join('/') : spec.split('/')[0] };
-}
-
-function violations(dir: string, rule: (t: { folder?: string; pkg?: string; spec: string }) => string | null) {
-  const found: string[] = [];
-  for (const file of sourceFiles(dir)) {
-    for (const spec of importsOf(file)) {
-      const problem = rule({ ...target(file, spec), spec });
-      if (problem) found.push(`${path.relative(root, file)}: ${spec} (${problem})`);
-    }
-  }
-  return found;
 }
 
 /** The renderer's own modules and what each imports (type-only imports too: they tie modules just as much). */
