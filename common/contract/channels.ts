@@ -8,7 +8,7 @@ import type { ActionId } from '../actions';
 import { call, event } from './define';
 import type { MediaRef } from './define';
 import { ExportFormatSchema, MAX_FRAME_COUNT, MAX_FRAME_SIDE, ProjectDocSchema } from '../project/schema';
-import type { AppInfo, ImportedMask, InitialState, MediaInfo, ModelsStatus, OpenedProject, ProbeResult, PropagatedKeyPatch, RecentProject, Task } from './types';
+import type { AppInfo, Diagnostics, ImportedMask, InitialState, MediaInfo, ModelsStatus, OpenedProject, ProbeResult, PropagatedKeyPatch, RecentProject, Task } from './types';
 
 /** An absolute path (POSIX, `C:\\…` or a UNC share): a relative one would resolve against the host's working folder. */
 export function isAbsolutePath(p: string): boolean {
@@ -28,6 +28,8 @@ const none = z.object({}).strict();
 
 export const calls = {
   'app.info': call(none).returns<AppInfo>(),
+  /** What a bug report needs (the About box; `cleanplate doctor` prints the same). Takes a few seconds. */
+  'app.about': call(none).returns<Diagnostics>(),
   /** The project to show at start (last opened or the bundled sample) and any crash-recovery offers. */
   'app.initialState': call(none).returns<InitialState>(),
 

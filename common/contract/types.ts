@@ -233,3 +233,16 @@ export interface ImportedMask {
   framePrefix: MediaRef;
 }
 
+
+/** What a bug report needs (`cleanplate doctor`, the About box). */
+export interface Diagnostics {
+  app: string;
+  platform: string;
+  ffmpeg: { path: string | null; origin: string | null; version: string | null; error: string | null };
+  ffprobe: { path: string | null; origin: string | null; version: string | null; error: string | null };
+  onnxruntime: { version: string | null; providers: Array<{ name: string; loads: boolean; detail: string }>; error: string | null };
+  models: { dir: string; propainter: string };
+  dataFolder: string;
+  node: string;
+  electron: string | null;
+}

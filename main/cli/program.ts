@@ -45,6 +45,7 @@ export function buildProgram(ctx: CliContext): Command {
       'after',
       `
 Examples:
+  cleanplate doctor
   cleanplate probe clip.mp4
   cleanplate inpaint clip.mp4 --mask masks/ --out clean.mp4
   cleanplate inpaint frames/ --mask mask.png --out clean/ --range 10:49
@@ -56,6 +57,15 @@ With --json, stdout carries JSON Lines: start, progress, frame, notice, then don
 Exit status: 0 done, 1 failed, 2 wrong command line, 130 cancelled (Ctrl+C).
 Set CLEANPLATE_DEBUG=1 to see a stack trace when something fails.`,
     );
+
+  program
+    .command('doctor')
+    .description('print what a bug report needs: ffmpeg, onnxruntime and its execution providers, models, data folder, versions')
+    .option('--json', 'the same as JSON')
+    .action(async (opts: { json?: boolean }) => {
+      const { doctorCommand } = await import('./commands/doctor');
+      await doctorCommand(opts, ctx);
+    });
 
   program
     .command('probe')

@@ -115,6 +115,12 @@ link.onMessage((m) => {
         link.send({ type: 'masksExported', jobId: m.jobId, result });
       });
       break;
+    case 'diagnose':
+      start(m.jobId, async () => {
+        const { engineDiagnostics } = await import('./diagnostics');
+        link.send({ type: 'diagnosed', jobId: m.jobId, result: await engineDiagnostics() });
+      });
+      break;
     case 'cancel':
       running.get(m.jobId)?.controller.abort();
       break;

@@ -6,6 +6,7 @@
 import type { PropagatedKeyPatch } from '../../common/contract/types';
 import type { ErrorInfo } from '../../common/errors';
 import type { ProjectDoc } from '../../common/project/schema';
+import type { EngineDiagnostics } from './diagnostics';
 import type { JobResult, JobSpec, JobStartInfo } from './job';
 import type { MaskExportResult } from './mask-export';
 
@@ -23,6 +24,8 @@ export type HostToEngine =
   | { type: 'propagate'; jobId: string; spec: PropagateSpec }
   /** Writes the combined mask of every frame of `doc` as PNGs into `dir` (main/engine/mask-export.ts). */
   | { type: 'exportMasks'; jobId: string; doc: ProjectDoc; dir: string }
+  /** Reports onnxruntime's version and which execution providers load here (engine/diagnostics.ts). */
+  | { type: 'diagnose'; jobId: string }
   | { type: 'cancel'; jobId: string }
   | { type: 'shutdown' };
 
@@ -36,5 +39,6 @@ export type EngineToHost =
   | { type: 'propagatedKey'; jobId: string; frame: number; patch: PropagatedKeyPatch }
   | { type: 'done'; jobId: string; result: JobResult }
   | { type: 'masksExported'; jobId: string; result: MaskExportResult }
+  | { type: 'diagnosed'; jobId: string; result: EngineDiagnostics }
   | { type: 'cancelled'; jobId: string }
   | { type: 'error'; jobId: string; error: ErrorInfo };

@@ -13,6 +13,6 @@ export { fitWithin } from './cache-layout';
 export { generateThumbnails, thumbnailFrames, type ThumbnailOptions } from './thumbnails';
 export { jpegFrames, type JpegFrameOptions } from './jpeg-frames';
 export { createPreviewWriter, previewName, previewSize, type PreviewWriter } from './preview-writer';
-export { onToolCommand, commandLine } from './process';
+export { onToolCommand, commandLine, runTool } from './process';
 export { isProcessAlive, removeStaleTemporaries, removeStaleTemporariesOf, temporaryWriter } from './stale-files';
 export { reapWithParent } from './child-reaper';

@@ -35,7 +35,9 @@ export async function generateThumbnails(opts: ThumbnailOptions): Promise<void> 
       signal?.throwIfAborted();
       const ref = cacheRefFor('thumbs', opts.mediaId, index);
       const file = path.join(opts.cacheRoot, ref);
-      if (!(await fileExists(file))) {
+      const cached = await fileExists(file);
+      signal?.throwIfAborted(); // aborted while we looked: start no ffmpeg now
+      if (!cached) {
         for await (const frame of jpegFrames(probe, { ...size, quality: THUMB_JPEG_QUALITY, range: { start: index, end: index }, signal }))
           await writeFileAtomically(file, frame.data);
       }

@@ -15,7 +15,8 @@ import { ExportRegistry } from './export-registry';
 import { JobRegistry } from './job-registry';
 import { EnginePool } from './engine-pool';
 import { removeLeftovers } from './leftovers';
-import { exportMasksInEngine, importMask } from './mask-files';
+import { gatherDiagnostics } from './diagnostics';
+import { engineDiagnosticsInEngine, exportMasksInEngine, importMask } from './mask-files';
 import { MediaLibrary } from './media-library';
 import { ModelsService } from './models-service';
 import { ProjectStore } from './project-store';
@@ -66,6 +67,7 @@ export async function createServices(ctx: ServiceContext): Promise<Services> {
       nativeDialogs: ctx.dialogs !== null,
       fileDrop: ctx.host === 'electron' ? 'path' : 'upload',
     }),
+    'app.about': () => gatherDiagnostics({ appVersion: ctx.appVersion, userDataDir: paths.root, modelsDir: models.dir, engine: () => engineDiagnosticsInEngine(engines) }),
     'app.initialState': () => projects.initialState(ctx.openAtStartup?.() ?? null),
     ...dialogHandlers(ctx.dialogs, access),
 

@@ -12,6 +12,7 @@ import path from 'node:path';
 import type { ImportedMask } from '../../common/contract/types';
 import { UserError } from '../../common/errors';
 import type { BitmapSource, ProjectDoc } from '../../common/project/schema';
+import type { EngineDiagnostics } from '../engine/diagnostics';
 import type { MaskExportResult } from '../engine/mask-export';
 import { createEncoder, decodeMaskFrames, probeMedia, proxySizeFor } from '../media/index';
 import type { EnginePool } from './engine-pool';
@@ -81,5 +82,30 @@ export async function exportMasksInEngine(engines: EnginePool, doc: ProjectDoc, 
       else if (m.type === 'error') end({ error: new UserError(m.error.code, m.error.message) });
     });
     conn.onExit(() => end({ error: new UserError('engine', 'The engine process stopped while exporting the masks; nothing was written. Retry.') }));
+  });
+}
+
+/** onnxruntime's version and which providers load, checked in an engine process (never in the host). */
+export async function engineDiagnosticsInEngine(engines: EnginePool): Promise<EngineDiagnostics> {
+  const jobId = `diagnose-${++maskExports}`;
+  const conn = await engines.acquire(jobId);
+  return new Promise<EngineDiagnostics>((resolve, reject) => {
+    let settled = false;
+    const end = (outcome: { result: EngineDiagnostics } | { error: UserError }) => {
+      if (settled) return;
+      settled = true;
+      clearTimeout(timer);
+      conn.send({ type: 'shutdown' });
+      setTimeout(() => conn.kill(), 2000).unref();
+      if ('result' in outcome) resolve(outcome.result);
+      else reject(outcome.error);
+    };
+    const timer = setTimeout(() => end({ error: new UserError('engine', 'The engine process did not answer in time.') }), ENGINE_START_TIMEOUT_MS);
+    conn.onMessage((m) => {
+      if (m.type === 'ready') conn.send({ type: 'diagnose', jobId });
+      else if (m.type === 'diagnosed' && m.jobId === jobId) end({ result: m.result });
+      else if (m.type === 'error') end({ error: new UserError(m.error.code, m.error.message) });
+    });
+    conn.onExit(() => end({ error: new UserError('engine', 'The engine process stopped before reporting.') }));
   });
 }

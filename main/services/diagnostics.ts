@@ -1,0 +1,72 @@
+/**
+ * What a bug report needs, gathered once for `cleanplate doctor` and the app's About box: the app's
+ * version, ffmpeg and ffprobe (path, where they were found, version), onnxruntime and the execution
+ * providers that load here (engine/diagnostics.ts, run where onnxruntime may load), the models'
+ * state, the data folder, and the Node and Electron versions.
+ */
+import { createRequire } from 'node:module';
+import type { Diagnostics } from '../../common/contract/types';
+import type { EngineDiagnostics } from '../engine/diagnostics';
+import { locateFfmpeg, runTool } from '../media/index';
+import { modelsStatus } from '../models/index';
+
+/** "ffmpeg version 6.1.1-static https://…" -> "6.1.1-static". */
+export function toolVersion(output: string): string | null {
+  return /\bversion (\S+)/.exec(output)?.[1] ?? null;
+}
+
+async function tool(name: 'ffmpeg' | 'ffprobe'): Promise<Diagnostics['ffmpeg']> {
+  try {
+    const found = locateFfmpeg();
+    const version = toolVersion(await runTool(name, ['-hide_banner', '-version'], { timeoutMs: 15_000 }).catch(async () => runTool(name, ['-version'], { timeoutMs: 15_000 })));
+    return { path: found[name], origin: found.origin[name], version, error: null };
+  } catch (err) {
+    return { path: null, origin: null, version: null, error: err instanceof Error ? err.message : String(err) };
+  }
+}
+
+function electronVersion(): string | null {
+  if (process.versions.electron) return process.versions.electron;
+  try {
+    return `${(createRequire(__filename)('electron/package.json') as { version: string }).version} (installed, not running)`;
+  } catch {
+    return null;
+  }
+}
+
+export async function gatherDiagnostics(o: { appVersion: string; userDataDir: string; modelsDir: string; engine: () => Promise<EngineDiagnostics> }): Promise<Diagnostics> {
+  const [ffmpeg, ffprobe, engine, models] = await Promise.all([
+    tool('ffmpeg'),
+    tool('ffprobe'),
+    o.engine().catch((err: unknown) => ({ onnxruntime: { version: null, providers: [], error: err instanceof Error ? err.message : String(err) } })),
+    modelsStatus(o.modelsDir).catch(() => null),
+  ]);
+  const propainter = models?.engines.find((e) => e.id === 'propainter');
+  return {
+    app: o.appVersion,
+    ffmpeg,
+    ffprobe,
+    onnxruntime: engine.onnxruntime,
+    models: { dir: o.modelsDir, propainter: propainter ? (propainter.ready ? 'ready' : `not ready: ${propainter.detail}`) : 'unknown' },
+    dataFolder: o.userDataDir,
+    node: process.versions.node,
+    electron: electronVersion(),
+    platform: `${process.platform}-${process.arch}`,
+  };
+}
+
+/** The report as lines a person can paste into a bug report. */
+export function formatDiagnostics(d: Diagnostics): string[] {
+  const tool = (name: string, t: Diagnostics['ffmpeg']) => (t.error ? `${name}: not usable: ${t.error}` : `${name}: ${t.version ?? 'unknown version'} at ${t.path} (from ${t.origin})`);
+  const ort = d.onnxruntime;
+  return [
+    `Cleanplate ${d.app} on ${d.platform}`,
+    tool('ffmpeg', d.ffmpeg),
+    tool('ffprobe', d.ffprobe),
+    ort.error ? `onnxruntime-node: ${ort.version ?? 'missing'}: ${ort.error}` : `onnxruntime-node: ${ort.version}`,
+    ...ort.providers.map((p) => `  execution provider ${p.name}: ${p.loads ? 'loads' : `does not load: ${p.detail}`}`),
+    `models: ProPainter ${d.models.propainter} (${d.models.dir})`,
+    `data folder: ${d.dataFolder}`,
+    `Node ${d.node}; Electron ${d.electron ?? 'not installed'}`,
+  ];
+}
