@@ -79,6 +79,11 @@ export function relu(g: GraphBuilder, x: string): string {
   return g.op('Relu', [x]);
 }
 
+/** x[:, start:end] on the channel axis (torch.split / chunk of a fixed channel count). */
+export function sliceChannels(g: GraphBuilder, x: string, start: number, end: number): string {
+  return g.op('Slice', [x, g.constI([start]), g.constI([end]), g.constI([1])]);
+}
+
 /**
  * torchvision.ops.deform_conv2d with a modulation mask: offsets [N, 2*G*kh*kw, H, W] as (dy, dx)
  * pairs, mask [N, G*kh*kw, H, W]; weight and bias from the module at `prefix`. Written as the
