@@ -112,18 +112,18 @@ function unfold(frames: number, channels: number, h: number, w: number, seed: nu
 export async function benchOperators(): Promise<Record<string, number>> {
   const results: Record<string, number> = {};
   console.log(`operators on the CPU provider (onnxruntime-node ${ort.env.versions.common}), 432x240 frames`);
-  const generatorAlign = deform(128, 128, 60, 108, 1);
-  await compare('DeformConv 128->128 @60x108, 16 groups', generatorAlign.build, generatorAlign.feeds, results);
-  const rfcAlign = deform(256, 128, 30, 54, 2);
-  await compare('DeformConv 256->128 @30x54, 16 groups', rfcAlign.build, rfcAlign.feeds, results);
-  const softComp = fold(12, 128, 60, 108, 3);
-  await compare('Col2Im 128x49 ch, 20x36 -> 60x108, 12 frames', softComp.build, softComp.feeds, results);
-  const ffn = fold(12, 40, 60, 108, 4);
-  await compare('Col2Im 40x49 ch, 20x36 -> 60x108, 12 frames', ffn.build, ffn.feeds, results);
-  const split = unfold(12, 128, 60, 108, 5);
-  await compare('unfold 128 ch 7x7/3, 12 frames (dense->grouped)', split.build, split.feeds, results);
-  const ffnUnfold = unfold(12, 40, 60, 108, 6);
-  await compare('unfold 40 ch 7x7/3, 12 frames (dense->grouped)', ffnUnfold.build, ffnUnfold.feeds, results);
+  const cases: [string, () => { build: (rewritten: boolean) => GraphBuilder; feeds: Record<string, ort.Tensor> }][] = [
+    ['DeformConv 128->128 @60x108, 16 groups', () => deform(128, 128, 60, 108, 1)],
+    ['DeformConv 256->128 @30x54, 16 groups', () => deform(256, 128, 30, 54, 2)],
+    ['Col2Im 128x49 ch, 20x36 -> 60x108, 12 frames', () => fold(12, 128, 60, 108, 3)],
+    ['Col2Im 40x49 ch, 20x36 -> 60x108, 12 frames', () => fold(12, 40, 60, 108, 4)],
+    ['unfold 128 ch 7x7/3, 12 frames (dense->grouped)', () => unfold(12, 128, 60, 108, 5)],
+    ['unfold 40 ch 7x7/3, 12 frames (dense->grouped)', () => unfold(12, 40, 60, 108, 6)],
+  ];
+  for (const [name, make] of cases) {
+    const { build, feeds } = make(); // one case's inputs in memory at a time
+    await compare(name, build, feeds, results);
+  }
   return results;
 }
 

@@ -69,16 +69,16 @@ export function deformConv2dReference(x: FloatTensor, offset: FloatTensor, mask:
 
 const windows = (size: number, k: number, s: number, p: number) => Math.floor((size + 2 * p - k) / s) + 1;
 
-/** F.fold: [N, C*kh*kw, L] -> [N, C, H, W], overlapping patch values summed. */
-export function foldReference(x: FloatTensor, size: [number, number], kernel: [number, number], stride: [number, number], padding: [number, number]): FloatTensor {
-  const [N, CK, L] = x.dims as [number, number, number];
-  const [H, W] = size;
+/**
+ * Every element of every patch of fold/unfold: `visit(image, column)` with the flat index into the
+ * [N, C, H, W] image (-1 where the patch covers padding) and into the [N, C*kh*kw, L] columns.
+ */
+function forEachPatchElement(dims: [number, number, number, number], kernel: [number, number], stride: [number, number], padding: [number, number], visit: (image: number, column: number) => void): void {
+  const [N, C, H, W] = dims;
   const [kh, kw] = kernel;
-  const C = CK / (kh * kw);
   const lh = windows(H, kh, stride[0], padding[0]);
   const lw = windows(W, kw, stride[1], padding[1]);
-  if (lh * lw !== L) throw new Error(`fold: ${L} blocks, expected ${lh}x${lw}`);
-  const out = new Float64Array(N * C * H * W);
+  const L = lh * lw;
   for (let n = 0; n < N; n++)
     for (let c = 0; c < C; c++)
       for (let ky = 0; ky < kh; ky++)
@@ -87,30 +87,32 @@ export function foldReference(x: FloatTensor, size: [number, number], kernel: [n
             for (let bx = 0; bx < lw; bx++) {
               const y = by * stride[0] - padding[0] + ky;
               const xx = bx * stride[1] - padding[1] + kx;
-              if (y < 0 || y >= H || xx < 0 || xx >= W) continue;
-              out[((n * C + c) * H + y) * W + xx] += x.data[(n * CK + (c * kh + ky) * kw + kx) * L + by * lw + bx]!;
+              const image = y < 0 || y >= H || xx < 0 || xx >= W ? -1 : ((n * C + c) * H + y) * W + xx;
+              visit(image, (n * C * kh * kw + (c * kh + ky) * kw + kx) * L + by * lw + bx);
             }
+}
+
+/** F.fold: [N, C*kh*kw, L] -> [N, C, H, W], overlapping patch values summed. */
+export function foldReference(x: FloatTensor, size: [number, number], kernel: [number, number], stride: [number, number], padding: [number, number]): FloatTensor {
+  const [N, CK, L] = x.dims as [number, number, number];
+  const [H, W] = size;
+  const C = CK / (kernel[0] * kernel[1]);
+  const blocks = windows(H, kernel[0], stride[0], padding[0]) * windows(W, kernel[1], stride[1], padding[1]);
+  if (blocks !== L) throw new Error(`fold: ${L} blocks, expected ${blocks}`);
+  const out = new Float64Array(N * C * H * W);
+  forEachPatchElement([N, C, H, W], kernel, stride, padding, (image, column) => {
+    if (image >= 0) out[image] += x.data[column]!;
+  });
   return { data: Float32Array.from(out), dims: [N, C, H, W] };
 }
 
 /** F.unfold: [N, C, H, W] -> [N, C*kh*kw, L], zero padding. */
 export function unfoldReference(x: FloatTensor, kernel: [number, number], stride: [number, number], padding: [number, number]): FloatTensor {
   const [N, C, H, W] = x.dims as [number, number, number, number];
-  const [kh, kw] = kernel;
-  const lh = windows(H, kh, stride[0], padding[0]);
-  const lw = windows(W, kw, stride[1], padding[1]);
-  const L = lh * lw;
-  const out = new Float32Array(N * C * kh * kw * L);
-  for (let n = 0; n < N; n++)
-    for (let c = 0; c < C; c++)
-      for (let ky = 0; ky < kh; ky++)
-        for (let kx = 0; kx < kw; kx++)
-          for (let by = 0; by < lh; by++)
-            for (let bx = 0; bx < lw; bx++) {
-              const y = by * stride[0] - padding[0] + ky;
-              const xx = bx * stride[1] - padding[1] + kx;
-              const v = y < 0 || y >= H || xx < 0 || xx >= W ? 0 : x.data[((n * C + c) * H + y) * W + xx]!;
-              out[(n * C * kh * kw + (c * kh + ky) * kw + kx) * L + by * lw + bx] = v;
-            }
-  return { data: out, dims: [N, C * kh * kw, L] };
+  const L = windows(H, kernel[0], stride[0], padding[0]) * windows(W, kernel[1], stride[1], padding[1]);
+  const out = new Float32Array(N * C * kernel[0] * kernel[1] * L);
+  forEachPatchElement([N, C, H, W], kernel, stride, padding, (image, column) => {
+    out[column] = image >= 0 ? x.data[image]! : 0;
+  });
+  return { data: out, dims: [N, C * kernel[0] * kernel[1], L] };
 }
