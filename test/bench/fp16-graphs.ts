@@ -12,7 +12,6 @@ import { randomProPainterWeights } from '../../models/fixtures/random-weights';
 import { PRODUCT_BUILDERS } from '../../models/operators/provider-table';
 import { compareGraphForms, describeForms } from '../helpers/graph-forms';
 
-
 export async function benchFp16Graphs(): Promise<Record<string, number>> {
   const weights = randomProPainterWeights(1);
   const results: Record<string, number> = {};

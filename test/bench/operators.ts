@@ -42,7 +42,9 @@ async function compare(name: string, build: (rewritten: boolean) => GraphBuilder
   const native = await timeGraph(build(false), feeds);
   const rewritten = await timeGraph(build(true), feeds);
   const rel = maxAbsDiff(native.out, rewritten.out) / Math.max(1, maxAbs(native.out));
-  console.log(`${name.padEnd(44)} native ${native.ms.toFixed(1).padStart(7)} ms   rewrite ${rewritten.ms.toFixed(1).padStart(7)} ms   x${(rewritten.ms / native.ms).toFixed(2)}   max rel diff ${rel.toExponential(1)}`);
+  console.log(
+    `${name.padEnd(44)} native ${native.ms.toFixed(1).padStart(7)} ms   rewrite ${rewritten.ms.toFixed(1).padStart(7)} ms   x${(rewritten.ms / native.ms).toFixed(2)}   max rel diff ${rel.toExponential(1)}`,
+  );
   results[`${name} native ms`] = native.ms;
   results[`${name} rewrite ms`] = rewritten.ms;
 }
@@ -62,7 +64,14 @@ function deform(cin: number, cout: number, h: number, w: number, seed: number) {
     const offset = g.input({ name: 'offset', type: 'float32', shape: [1, 2 * G * 9, 'H', 'W'] });
     const mask = g.input({ name: 'mask', type: 'float32', shape: [1, G * 9, 'H', 'W'] });
     const y = rewritten
-      ? deformConvBySampling(g, x, offset, mask, { value: g.tensor(weight.data, weight.dims), shape: weight.dims }, g.tensor(bias, [cout]), { kernel: [3, 3], stride: [1, 1], padding: [1, 1], dilation: [1, 1], offsetGroups: G, groups: 1 })
+      ? deformConvBySampling(g, x, offset, mask, { value: g.tensor(weight.data, weight.dims), shape: weight.dims }, g.tensor(bias, [cout]), {
+          kernel: [3, 3],
+          stride: [1, 1],
+          padding: [1, 1],
+          dilation: [1, 1],
+          offsetGroups: G,
+          groups: 1,
+        })
       : g.op('DeformConv', [x, g.tensor(weight.data, weight.dims), offset, g.tensor(bias, [cout]), mask], { kernel_shape: [3, 3], pads: [1, 1, 1, 1], offset_group: G });
     g.output({ name: 'y', type: 'float32', shape: [1, cout, 'H', 'W'] }, y);
     return g;

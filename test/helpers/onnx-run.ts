@@ -77,8 +77,23 @@ export interface ContractSizes {
  * Seeded inputs for a contract graph: images and features in [-1, 1], flows within ±3 px, masks 0/1,
  * has_previous true, a few RAFT iterations.
  */
-export function contractFeeds(inputs: readonly { name: string; type: string; shape: readonly (number | string)[] }[], sizes: ContractSizes, seed: number): Record<string, ort.Tensor> {
-  const symbols: Record<string, number> = { N: sizes.N ?? 1, B: sizes.B ?? 1, T: sizes.T ?? 3, L: sizes.L ?? 2, H: sizes.H, W: sizes.W, h4: sizes.H / 4, w4: sizes.W / 4, h8: sizes.H / 8, w8: sizes.W / 8 };
+export function contractFeeds(
+  inputs: readonly { name: string; type: string; shape: readonly (number | string)[] }[],
+  sizes: ContractSizes,
+  seed: number,
+): Record<string, ort.Tensor> {
+  const symbols: Record<string, number> = {
+    N: sizes.N ?? 1,
+    B: sizes.B ?? 1,
+    T: sizes.T ?? 3,
+    L: sizes.L ?? 2,
+    H: sizes.H,
+    W: sizes.W,
+    h4: sizes.H / 4,
+    w4: sizes.W / 4,
+    h8: sizes.H / 8,
+    w8: sizes.W / 8,
+  };
   const feeds: Record<string, ort.Tensor> = {};
   inputs.forEach((spec, i) => {
     const dims = spec.shape.map((d) => (typeof d === 'number' ? d : symbols[d]!));

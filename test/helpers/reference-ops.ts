@@ -59,8 +59,7 @@ export function deformConv2dReference(x: FloatTensor, offset: FloatTensor, mask:
         for (let o = 0; o < Cout; o++) {
           const grp = Math.floor(o / outPerGroup);
           let acc = bias ? bias[o]! : 0;
-          for (let ci = 0; ci < Cg; ci++)
-            for (let k = 0; k < K; k++) acc += weight.data[(o * Cg + ci) * K + k]! * sampled[(grp * Cg + ci) * K + k]!;
+          for (let ci = 0; ci < Cg; ci++) for (let k = 0; k < K; k++) acc += weight.data[(o * Cg + ci) * K + k]! * sampled[(grp * Cg + ci) * K + k]!;
           out[((n * Cout + o) * Ho + oy) * Wo + ox] = acc;
         }
       }
@@ -73,7 +72,13 @@ const windows = (size: number, k: number, s: number, p: number) => Math.floor((s
  * Every element of every patch of fold/unfold: `visit(image, column)` with the flat index into the
  * [N, C, H, W] image (-1 where the patch covers padding) and into the [N, C*kh*kw, L] columns.
  */
-function forEachPatchElement(dims: [number, number, number, number], kernel: [number, number], stride: [number, number], padding: [number, number], visit: (image: number, column: number) => void): void {
+function forEachPatchElement(
+  dims: [number, number, number, number],
+  kernel: [number, number],
+  stride: [number, number],
+  padding: [number, number],
+  visit: (image: number, column: number) => void,
+): void {
   const [N, C, H, W] = dims;
   const [kh, kw] = kernel;
   const lh = windows(H, kh, stride[0], padding[0]);

@@ -21,25 +21,32 @@ const operators = (m: onnx.IModelProto): string[] => {
 };
 
 describe('portableModel', () => {
-  it.each(GRAPH_NAMES.flatMap((name) => (GRAPHS[name].fp16 ? [[name, 'fp32'], [name, 'fp16']] : [[name, 'fp32']]) as [string, 'fp32' | 'fp16'][]))(
-    '%s (%s): no DeformConv or Col2Im left, same outputs',
-    async (name, precision) => {
-      const g = FIXTURE_BUILDERS[name as (typeof GRAPH_NAMES)[number]]();
-      const bytes = g.toBytes({ opset: OPSET, precision });
-      const portable = portableModelBytes(bytes);
-      const ops = operators(onnx.ModelProto.decode(portable));
-      for (const op of REWRITTEN_OPERATORS) expect(ops).not.toContain(op);
-      const feeds = contractFeeds(GRAPHS[name as (typeof GRAPH_NAMES)[number]].inputs, { H: 48, W: 64 }, 7);
-      const want = await runModel(bytes, feeds);
-      const got = await runModel(portable, feeds);
-      // float32 rounding; in fp16 models a 1e-7 difference can flip a float16 rounding: 2^-10 relative
-      const tolerance = precision === 'fp32' ? 1e-4 : 2 ** -10;
-      for (const out of Object.keys(want)) {
-        expect(got[out]!.dims).toEqual(want[out]!.dims);
-        expect(maxAbsDiff(got[out]!.data, want[out]!.data)).toBeLessThanOrEqual(tolerance * Math.max(1, maxAbs(want[out]!.data)));
-      }
-    },
-  );
+  it.each(
+    GRAPH_NAMES.flatMap(
+      (name) =>
+        (GRAPHS[name].fp16
+          ? [
+              [name, 'fp32'],
+              [name, 'fp16'],
+            ]
+          : [[name, 'fp32']]) as [string, 'fp32' | 'fp16'][],
+    ),
+  )('%s (%s): no DeformConv or Col2Im left, same outputs', async (name, precision) => {
+    const g = FIXTURE_BUILDERS[name as (typeof GRAPH_NAMES)[number]]();
+    const bytes = g.toBytes({ opset: OPSET, precision });
+    const portable = portableModelBytes(bytes);
+    const ops = operators(onnx.ModelProto.decode(portable));
+    for (const op of REWRITTEN_OPERATORS) expect(ops).not.toContain(op);
+    const feeds = contractFeeds(GRAPHS[name as (typeof GRAPH_NAMES)[number]].inputs, { H: 48, W: 64 }, 7);
+    const want = await runModel(bytes, feeds);
+    const got = await runModel(portable, feeds);
+    // float32 rounding; in fp16 models a 1e-7 difference can flip a float16 rounding: 2^-10 relative
+    const tolerance = precision === 'fp32' ? 1e-4 : 2 ** -10;
+    for (const out of Object.keys(want)) {
+      expect(got[out]!.dims).toEqual(want[out]!.dims);
+      expect(maxAbsDiff(got[out]!.data, want[out]!.data)).toBeLessThanOrEqual(tolerance * Math.max(1, maxAbs(want[out]!.data)));
+    }
+  });
 
   it('leaves a model without those operators as it was', () => {
     const model = FIXTURE_BUILDERS.pp_decoder().modelProto({ opset: OPSET });

@@ -31,10 +31,50 @@ interface DeformCase {
 }
 
 const deformCases: DeformCase[] = [
-  { name: "ProPainter's 3x3 pad 1, 16 offset groups", n: 1, c: 32, cout: 16, h: 9, w: 13, kernel: [3, 3], p: { stride: [1, 1], padding: [1, 1], dilation: [1, 1], offsetGroups: 16, groups: 1 }, spread: 4 },
-  { name: 'non-square kernel, stride, padding and dilation, 2 conv groups', n: 2, c: 8, cout: 6, h: 7, w: 10, kernel: [3, 2], p: { stride: [2, 1], padding: [1, 0], dilation: [1, 2], offsetGroups: 4, groups: 2 }, spread: 2.5 },
-  { name: 'one offset group, offsets mostly outside', n: 1, c: 4, cout: 3, h: 5, w: 6, kernel: [3, 3], p: { stride: [1, 1], padding: [1, 1], dilation: [1, 1], offsetGroups: 1, groups: 1 }, spread: 9 },
-  { name: 'one-pixel-wide image', n: 1, c: 2, cout: 2, h: 6, w: 1, kernel: [3, 3], p: { stride: [1, 1], padding: [1, 1], dilation: [1, 1], offsetGroups: 2, groups: 1 }, spread: 1.5 },
+  {
+    name: "ProPainter's 3x3 pad 1, 16 offset groups",
+    n: 1,
+    c: 32,
+    cout: 16,
+    h: 9,
+    w: 13,
+    kernel: [3, 3],
+    p: { stride: [1, 1], padding: [1, 1], dilation: [1, 1], offsetGroups: 16, groups: 1 },
+    spread: 4,
+  },
+  {
+    name: 'non-square kernel, stride, padding and dilation, 2 conv groups',
+    n: 2,
+    c: 8,
+    cout: 6,
+    h: 7,
+    w: 10,
+    kernel: [3, 2],
+    p: { stride: [2, 1], padding: [1, 0], dilation: [1, 2], offsetGroups: 4, groups: 2 },
+    spread: 2.5,
+  },
+  {
+    name: 'one offset group, offsets mostly outside',
+    n: 1,
+    c: 4,
+    cout: 3,
+    h: 5,
+    w: 6,
+    kernel: [3, 3],
+    p: { stride: [1, 1], padding: [1, 1], dilation: [1, 1], offsetGroups: 1, groups: 1 },
+    spread: 9,
+  },
+  {
+    name: 'one-pixel-wide image',
+    n: 1,
+    c: 2,
+    cout: 2,
+    h: 6,
+    w: 1,
+    kernel: [3, 3],
+    p: { stride: [1, 1], padding: [1, 1], dilation: [1, 1], offsetGroups: 2, groups: 1 },
+    spread: 1.5,
+  },
 ];
 
 function deformInputs(t: DeformCase, seed: number) {
@@ -122,8 +162,7 @@ const foldCases: FoldCase[] = [
   { name: 'padding smaller than stride - 1: uncovered rows and columns at the end', n: 1, c: 2, size: [11, 13], kernel: [4, 4], stride: [3, 3], padding: [0, 0] },
 ];
 
-const blocks = (t: FoldCase) =>
-  [0, 1].map((a) => Math.floor((t.size[a]! + 2 * t.padding[a]! - t.kernel[a]!) / t.stride[a]!) + 1) as [number, number];
+const blocks = (t: FoldCase) => [0, 1].map((a) => Math.floor((t.size[a]! + 2 * t.padding[a]! - t.kernel[a]!) / t.stride[a]!) + 1) as [number, number];
 
 function foldGraph(t: FoldCase, rewritten: boolean): GraphBuilder {
   const g = GraphBuilder.create('fold', 1);

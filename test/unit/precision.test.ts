@@ -60,7 +60,27 @@ const cases: Case[] = [
     name: 'attention block: layer norm, linear q/k/v, softmax, GELU feed-forward',
     build() {
       const D = 64;
-      const sd = stateDict({ 'n1.weight': [D], 'n1.bias': [D], 'q.weight': [D, D], 'q.bias': [D], 'k.weight': [D, D], 'k.bias': [D], 'v.weight': [D, D], 'v.bias': [D], 'o.weight': [D, D], 'o.bias': [D], 'n2.weight': [D], 'n2.bias': [D], 'f1.weight': [4 * D, D], 'f1.bias': [4 * D], 'f2.weight': [D, 4 * D], 'f2.bias': [D] }, 2);
+      const sd = stateDict(
+        {
+          'n1.weight': [D],
+          'n1.bias': [D],
+          'q.weight': [D, D],
+          'q.bias': [D],
+          'k.weight': [D, D],
+          'k.bias': [D],
+          'v.weight': [D, D],
+          'v.bias': [D],
+          'o.weight': [D, D],
+          'o.bias': [D],
+          'n2.weight': [D],
+          'n2.bias': [D],
+          'f1.weight': [4 * D, D],
+          'f1.bias': [4 * D],
+          'f2.weight': [D, 4 * D],
+          'f2.bias': [D],
+        },
+        2,
+      );
       const g = GraphBuilder.create('attention', 2);
       const x = g.input({ name: 'x', type: 'float32', shape: [1, 'L', D] });
       const xn = layerNorm(g, sd, 'n1', x);
@@ -229,14 +249,18 @@ describe('fp16 conversion', () => {
     const feat = new Float32Array(16 * h * w);
     for (let c = 0; c < 16; c++) for (let y = 0; y < h; y++) for (let x = 0; x < w; x++) feat[(c * h + y) * w + x] = Math.sin(x * (0.3 + c * 0.05)) * Math.cos(y * 0.21 + c);
     const flow = new Float32Array(2 * h * w);
-    for (let y = 0; y < h; y++) for (let x = 0; x < w; x++) {
-      flow[y * w + x] = 7.3 * Math.sin(y / 40);
-      flow[h * w + y * w + x] = -4.1 * Math.cos(x / 55);
-    }
+    for (let y = 0; y < h; y++)
+      for (let x = 0; x < w; x++) {
+        flow[y * w + x] = 7.3 * Math.sin(y / 40);
+        flow[h * w + y * w + x] = -4.1 * Math.cos(x / 55);
+      }
     const g = GraphBuilder.create('warp', 1);
     const f = g.input({ name: 'feat', type: 'float32', shape: [1, 16, 'H', 'W'] });
     const fl = g.input({ name: 'flow', type: 'float32', shape: [1, 2, 'H', 'W'] });
-    g.output({ name: 'y', type: 'float32', shape: [1, 16, 'H', 'W'] }, g.op('GridSample', [g.scale(f, 1), g.flowGrid(fl)], { mode: 'bilinear', padding_mode: 'zeros', align_corners: 1 }));
+    g.output(
+      { name: 'y', type: 'float32', shape: [1, 16, 'H', 'W'] },
+      g.op('GridSample', [g.scale(f, 1), g.flowGrid(fl)], { mode: 'bilinear', padding_mode: 'zeros', align_corners: 1 }),
+    );
     const feeds = { feat: new ort.Tensor('float32', feat, [1, 16, h, w]), flow: new ort.Tensor('float32', flow, [1, 2, h, w]) };
     const want = (await runModel(g.toBytes({ opset: OPSET }), feeds)).y!;
     const emulated = async (keepFp32: ReadonlySet<string>) =>
@@ -253,7 +277,11 @@ describe('fp16 conversion', () => {
     const g = c.build();
     const want = (await runModel(g.toBytes({ opset: OPSET }), feeds)).y!;
     const emulated = async (keepFp32: ReadonlySet<string>) =>
-      psnr(want.data, (await runModel(onnx.ModelProto.encode(emulateFp16(convertToFp16(g.modelProto({ opset: OPSET }), undefined, { keepFp32 }))).finish(), feeds)).y!.data, c.range);
+      psnr(
+        want.data,
+        (await runModel(onnx.ModelProto.encode(emulateFp16(convertToFp16(g.modelProto({ opset: OPSET }), undefined, { keepFp32 }))).finish(), feeds)).y!.data,
+        c.range,
+      );
     const fp16Norms = await emulated(KEEP_FP32);
     const fp32Norms = await emulated(new Set([...KEEP_FP32, 'LayerNormalization', 'Softmax']));
     console.log(`attention block: layer norm + softmax in float16 ${fp16Norms.toFixed(1)} dB, in float32 ${fp32Norms.toFixed(1)} dB`);

@@ -38,7 +38,10 @@ function dim(g: GraphBuilder, x: string, axis: number): string {
  */
 function baseCoordinates(g: GraphBuilder, out: string, size: string, taps: number[], stride: number, pad: number, dilation: number, axis: 'x' | 'y'): string {
   const positions = g.op('Cast', [g.op('Range', [g.constI([0], []), out, g.constI([1], [])])], { to: FLOAT });
-  const shifts = g.constF(taps.map((t) => t * dilation - pad), [taps.length, 1, 1]);
+  const shifts = g.constF(
+    taps.map((t) => t * dilation - pad),
+    [taps.length, 1, 1],
+  );
   const line = g.reshape(g.scale(positions, stride), [g.constI(axis === 'x' ? [1, 1, -1] : [1, -1, 1])]);
   const pixels = g.op('Add', [line, shifts]); // [K,1,out] or [K,out,1]
   // align_corners = 0: x_normalised = (2 x + 1) / size - 1
@@ -166,4 +169,3 @@ export function unfoldByConv(g: GraphBuilder, x: string, channels: number, kerne
   const n = g.dims(patches, [0, 1]);
   return g.reshape(patches, [n, g.constI([-1])]);
 }
-

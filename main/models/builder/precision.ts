@@ -204,7 +204,12 @@ export function convertToFp16(model: onnx.IModelProto, report?: Fp16Report, opts
     if (existing) return existing;
     const from = (names.fp16 ?? names.fp32)!;
     const name = `${v}__${want}`;
-    (producedByNode.has(v) ? body : headCasts).push({ opType: 'Cast', input: [from], output: [name], attribute: [{ name: 'to', type: AT.INT, i: want === 'fp16' ? DT.FLOAT16 : DT.FLOAT }] });
+    (producedByNode.has(v) ? body : headCasts).push({
+      opType: 'Cast',
+      input: [from],
+      output: [name],
+      attribute: [{ name: 'to', type: AT.INT, i: want === 'fp16' ? DT.FLOAT16 : DT.FLOAT }],
+    });
     names[want] = name;
     return name;
   };
@@ -221,8 +226,7 @@ export function convertToFp16(model: onnx.IModelProto, report?: Fp16Report, opts
       }),
     };
     if (p === 'fp16') {
-      if (node.opType === 'Cast' && Number(attr(node, 'to')!.i) === DT.FLOAT)
-        rewritten.attribute = node.attribute!.map((a) => (a.name === 'to' ? { ...a, i: DT.FLOAT16 } : a));
+      if (node.opType === 'Cast' && Number(attr(node, 'to')!.i) === DT.FLOAT) rewritten.attribute = node.attribute!.map((a) => (a.name === 'to' ? { ...a, i: DT.FLOAT16 } : a));
       if ((node.opType === 'ConstantOfShape' || node.opType === 'Constant') && (attr(node, 'value')?.t?.dataType ?? DT.FLOAT) === DT.FLOAT)
         rewritten.attribute = [
           ...(node.attribute ?? []).filter((a) => a.name !== 'value'),
@@ -310,7 +314,17 @@ export function emulateFp16(model: onnx.IModelProto): onnx.IModelProto {
     const value = attr(node, 'value')?.t;
     const rewritten: onnx.INodeProto =
       value?.dataType === DT.FLOAT16
-        ? { ...node, attribute: [...node.attribute!.filter((a) => a.name !== 'value'), { name: 'value', type: AT.TENSOR, t: { dims: value.dims, dataType: DT.FLOAT, floatData: Array.from(new Uint16Array(new Uint8Array(value.rawData!).buffer), fromHalfBits) } }] }
+        ? {
+            ...node,
+            attribute: [
+              ...node.attribute!.filter((a) => a.name !== 'value'),
+              {
+                name: 'value',
+                type: AT.TENSOR,
+                t: { dims: value.dims, dataType: DT.FLOAT, floatData: Array.from(new Uint16Array(new Uint8Array(value.rawData!).buffer), fromHalfBits) },
+              },
+            ],
+          }
         : { ...node };
     const rounded: string[] = [];
     rewritten.output = node.output!.map((o, i) => {
