@@ -8,8 +8,10 @@
 import { readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import type { onnx } from 'onnx-proto';
+import { buildRfcDecoder, buildRfcEncoder, buildRfcPropBackward, buildRfcPropForward } from '../../main/models/builder/flow-completion';
 import { buildPpDecoder, buildPpEncoder, buildPpPropBackward, buildPpPropForward, buildPpTransformer } from '../../main/models/builder/generator';
 import type { GraphBuilder } from '../../main/models/builder/onnx-graph';
+import { buildRaft } from '../../main/models/builder/raft';
 import { portableModel } from '../../main/models/builder/portable-model';
 import { convertToFp16 } from '../../main/models/builder/precision';
 import { GPU_PROVIDERS, lackingOperators, PROVIDER_LABELS, type Lacking } from '../../main/models/builder/provider-operators';
@@ -18,7 +20,12 @@ import { GRAPHS, type GraphName } from '../../main/models/contract';
 import { randomProPainterWeights } from '../fixtures/random-weights';
 
 /** The product's graph builders (the operators do not depend on the weights). */
-export const PRODUCT_BUILDERS: Partial<Record<GraphName, (w: ProPainterWeights) => GraphBuilder>> = {
+export const PRODUCT_BUILDERS: Record<GraphName, (w: ProPainterWeights) => GraphBuilder> = {
+  raft: buildRaft,
+  rfc_encoder: buildRfcEncoder,
+  rfc_prop_backward: buildRfcPropBackward,
+  rfc_prop_forward: buildRfcPropForward,
+  rfc_decoder: buildRfcDecoder,
   pp_encoder: buildPpEncoder,
   pp_prop_backward: buildPpPropBackward,
   pp_prop_forward: buildPpPropForward,

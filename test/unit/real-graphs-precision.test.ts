@@ -4,6 +4,7 @@
 // are the ones with the operators the conversions treat specially (DeformConv, GridSample, the
 // consistency check, the image output); `npm run bench -- fp16` measures every graph.
 import { describe, expect, it } from 'vitest';
+import { buildRfcPropForward } from '../../main/models/builder/flow-completion';
 import { buildPpDecoder, buildPpPropForward } from '../../main/models/builder/generator';
 import type { GraphBuilder } from '../../main/models/builder/onnx-graph';
 import { lackingOperators } from '../../main/models/builder/provider-operators';
@@ -13,6 +14,7 @@ import { randomProPainterWeights } from '../../models/fixtures/random-weights';
 import { compareGraphForms, describeForms } from '../helpers/graph-forms';
 
 const BUILDERS: Partial<Record<GraphName, (w: ProPainterWeights) => GraphBuilder>> = {
+  rfc_prop_forward: buildRfcPropForward,
   pp_prop_forward: buildPpPropForward,
   pp_decoder: buildPpDecoder,
 };
