@@ -9,6 +9,8 @@ import type { Diagnostics } from '../../common/contract/types';
 import type { EngineDiagnostics } from '../engine/diagnostics';
 import { locateFfmpeg, runTool } from '../media/index';
 import { modelsStatus } from '../models/index';
+import type { EnginePool } from './engine-pool';
+import { requestInEngine } from './engine-request';
 
 /** "ffmpeg version 6.1.1-static https://…" -> "6.1.1-static". */
 export function toolVersion(output: string): string | null {
@@ -69,4 +71,15 @@ export function formatDiagnostics(d: Diagnostics): string[] {
     `data folder: ${d.dataFolder}`,
     `Node ${d.node}; Electron ${d.electron ?? 'not installed'}`,
   ];
+}
+
+/** onnxruntime's version and which providers load, checked in an engine process (never in the host). */
+export function engineDiagnosticsInEngine(engines: EnginePool): Promise<EngineDiagnostics> {
+  return requestInEngine(
+    engines,
+    'diagnose',
+    (jobId) => ({ type: 'diagnose', jobId }),
+    (m, jobId) => (m.type === 'diagnosed' && m.jobId === jobId ? m.result : undefined),
+    'The engine process stopped before reporting.',
+  );
 }

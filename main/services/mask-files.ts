@@ -10,19 +10,15 @@ import { createHash } from 'node:crypto';
 import { promises as fs } from 'node:fs';
 import path from 'node:path';
 import type { ImportedMask } from '../../common/contract/types';
-import { UserError } from '../../common/errors';
 import type { BitmapSource, ProjectDoc } from '../../common/project/schema';
-import type { EngineDiagnostics } from '../engine/diagnostics';
 import type { MaskExportResult } from '../engine/mask-export';
 import { createEncoder, decodeMaskFrames, probeMedia, proxySizeFor } from '../media/index';
 import type { EnginePool } from './engine-pool';
+import { requestInEngine } from './engine-request';
 
 const pad6 = (n: number) => String(n).padStart(6, '0');
 /** Encoders need a rate; mask frames are matched by index, never by time. */
 const MASK_FPS = { num: 25, den: 1 };
-/** How long a new engine process may take to say it is ready. */
-const ENGINE_START_TIMEOUT_MS = 30_000;
-let maskExports = 0;
 
 export async function importMask(cacheDir: string, args: { path: string; width: number; height: number; frameCount: number }): Promise<ImportedMask> {
   const input = path.resolve(args.path);
@@ -59,53 +55,12 @@ export async function importMask(cacheDir: string, args: { path: string; width: 
  * Runs the mask export in a fresh engine process and resolves with its result; the engine's refusal
  * (a folder that already has files, a missing mask source) comes back as the same one-line UserError.
  */
-export async function exportMasksInEngine(engines: EnginePool, doc: ProjectDoc, dir: string): Promise<MaskExportResult> {
-  const jobId = `mask-export-${++maskExports}`;
-  const conn = await engines.acquire(jobId);
-  return new Promise<MaskExportResult>((resolve, reject) => {
-    let settled = false;
-    const end = (outcome: { result: MaskExportResult } | { error: UserError }) => {
-      if (settled) return;
-      settled = true;
-      clearTimeout(startTimer);
-      conn.send({ type: 'shutdown' });
-      setTimeout(() => conn.kill(), 2000).unref();
-      if ('result' in outcome) resolve(outcome.result);
-      else reject(outcome.error);
-    };
-    const startTimer = setTimeout(() => end({ error: new UserError('engine', 'The engine process did not start in time; retry, and check the log if it happens again.') }), ENGINE_START_TIMEOUT_MS);
-    conn.onMessage((m) => {
-      if (m.type === 'ready') {
-        clearTimeout(startTimer);
-        conn.send({ type: 'exportMasks', jobId, doc, dir: path.resolve(dir) });
-      } else if (m.type === 'masksExported' && m.jobId === jobId) end({ result: m.result });
-      else if (m.type === 'error') end({ error: new UserError(m.error.code, m.error.message) });
-    });
-    conn.onExit(() => end({ error: new UserError('engine', 'The engine process stopped while exporting the masks; nothing was written. Retry.') }));
-  });
-}
-
-/** onnxruntime's version and which providers load, checked in an engine process (never in the host). */
-export async function engineDiagnosticsInEngine(engines: EnginePool): Promise<EngineDiagnostics> {
-  const jobId = `diagnose-${++maskExports}`;
-  const conn = await engines.acquire(jobId);
-  return new Promise<EngineDiagnostics>((resolve, reject) => {
-    let settled = false;
-    const end = (outcome: { result: EngineDiagnostics } | { error: UserError }) => {
-      if (settled) return;
-      settled = true;
-      clearTimeout(timer);
-      conn.send({ type: 'shutdown' });
-      setTimeout(() => conn.kill(), 2000).unref();
-      if ('result' in outcome) resolve(outcome.result);
-      else reject(outcome.error);
-    };
-    const timer = setTimeout(() => end({ error: new UserError('engine', 'The engine process did not answer in time.') }), ENGINE_START_TIMEOUT_MS);
-    conn.onMessage((m) => {
-      if (m.type === 'ready') conn.send({ type: 'diagnose', jobId });
-      else if (m.type === 'diagnosed' && m.jobId === jobId) end({ result: m.result });
-      else if (m.type === 'error') end({ error: new UserError(m.error.code, m.error.message) });
-    });
-    conn.onExit(() => end({ error: new UserError('engine', 'The engine process stopped before reporting.') }));
-  });
+export function exportMasksInEngine(engines: EnginePool, doc: ProjectDoc, dir: string): Promise<MaskExportResult> {
+  return requestInEngine(
+    engines,
+    'mask-export',
+    (jobId) => ({ type: 'exportMasks', jobId, doc, dir: path.resolve(dir) }),
+    (m, jobId) => (m.type === 'masksExported' && m.jobId === jobId ? m.result : undefined),
+    'The engine process stopped while exporting the masks; nothing was written. Retry.',
+  );
 }
