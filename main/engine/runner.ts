@@ -15,7 +15,7 @@ import { performance } from 'node:perf_hooks';
 import { UserError } from '../../common/errors';
 import { dilateCross } from '../../common/mask/morphology';
 import type { ProbeResult } from '../../common/contract/types';
-import { checkRange, createEncoder, createPreviewWriter, decodeFrames, probeMedia, type FrameEncoder, type PreviewWriter } from '../media';
+import { checkRange, createEncoder, createPreviewWriter, decodeFrames, frameTimesOf, probeMedia, type FrameEncoder, type FrameTimes, type PreviewWriter } from '../media';
 import { compositeFilled } from './composite';
 import { loadOpenCv } from './cv';
 import { outpaintGeometry, outpaintMasks, placeOnCanvas, processingSize, type OutpaintGeometry, type Size } from './geometry';
@@ -77,7 +77,9 @@ async function run(spec: JobSpec, hooks: JobHooks, signal: AbortSignal, startedA
       processingWidth: engineSize.width,
       processingHeight: engineSize.height,
     });
-    encoder = openEncoder(spec, probe, outSize, signal);
+    const frameTimes = await frameTimesOf(probe, signal);
+    if (frameTimes && spec.output.kind === 'frames') hooks.notice?.(PNG_TIMING_NOTICE);
+    encoder = openEncoder(spec, probe, outSize, frameTimes, signal);
     if (spec.previews) previews = await createPreviewWriter(spec.previews.dir, outSize.width, outSize.height, spec.previews, signal);
 
     const toCanvas = (rgb: Uint8Array) => (outpaint ? placeOnCanvas(rgb, source, outpaint.full) : rgb);
@@ -142,8 +144,11 @@ async function run(spec: JobSpec, hooks: JobHooks, signal: AbortSignal, startedA
   }
 }
 
-function openEncoder(spec: JobSpec, probe: ProbeResult, size: Size, signal: AbortSignal): FrameEncoder {
-  const common = { ...size, fps: probe.fps, color: probe.color, signal };
+/** Said before a variable frame rate source is written as PNGs, which carry no time of their own. */
+export const PNG_TIMING_NOTICE = 'The source has a variable frame rate and PNG files have no timestamps: each frame\'s time goes to timestamps.txt beside them.';
+
+function openEncoder(spec: JobSpec, probe: ProbeResult, size: Size, frameTimes: FrameTimes | null, signal: AbortSignal): FrameEncoder {
+  const common = { ...size, fps: probe.fps, color: probe.color, frameTimes, signal };
   if (spec.output.kind === 'frames') return createEncoder(spec.output.dir, { ...common, format: 'png' });
   const { format, crf, path } = spec.output;
   const audioFrom = probe.audio.length > 0 && !probe.isImageSequence ? spec.input : null;

@@ -4,12 +4,14 @@
  * colour tags and audio. Written under a temporary name, renamed into place by finish(), removed by
  * abort() or any failure.
  */
-import { mkdir } from 'node:fs/promises';
+import { mkdir, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { UserError } from '../../common/errors';
 import type { ColorInfo } from '../../common/contract/types';
 import { formatRational, type Rational } from '../../common/time';
 import { bytesPerPixel } from './decode';
+import { TIMESTAMP_FILE, timestampFileText, type FrameTimes } from './frame-times';
+import { matroskaFrameHeader, matroskaHeader, toMatroskaTicks } from './matroska-frames';
 import { audioOutputArgs, containerArgs, FORMATS, muxerFor, videoOutputArgs, type OutputFormat } from './output-args';
 import { checkCompleteOutput, checkOutputTarget, commitOutput, describeWriteFailure, discardOutput, temporaryPathFor } from './output-files';
 import { abortReason, startTool, ToolFailure, writeWithBackpressure, type ToolProcess } from './process';
@@ -30,6 +32,11 @@ export interface EncoderOptions {
   /** Display rotation to keep (MP4/MOV only; FFV1 and PNG store the frames upright). */
   rotation?: Rotation;
   color?: ColorInfo | null;
+  /**
+   * A variable frame rate source's frame times (frameTimesOf): frame k is written at times[k]
+   * instead of k/fps. A PNG sequence has no timestamps: they go to timestamps.txt beside the PNGs.
+   */
+  frameTimes?: FrameTimes | null;
   signal?: AbortSignal;
 }
 
@@ -40,6 +47,15 @@ export interface FrameEncoder {
   finish(): Promise<{ path: string; frames: number }>;
   /** Stops ffmpeg and removes everything written. Safe to call more than once. */
   abort(): Promise<void>;
+}
+
+/**
+ * Raw frames in Matroska, each with its time (matroska-frames.ts), starting where the source's video
+ * starts after the file's start: ffmpeg moves every input to start at 0, so the offset is put back.
+ */
+function timedInputArgs(timed: FrameTimes): string[] {
+  const offset = timed.times[0] ?? 0;
+  return ['-f', 'matroska', ...(offset > 0 ? ['-itsoffset', offset.toFixed(6)] : [])];
 }
 
 /** Image names of a PNG sequence output: 00000.png, 00001.png, ... */
@@ -55,6 +71,7 @@ export function createEncoder(outPath: string, opts: EncoderOptions): FrameEncod
   if (!(Number.isInteger(width) && Number.isInteger(height) && width > 0 && height > 0)) throw new RangeError(`encoder size ${width}x${height} is not a positive integer size`);
   if (!(opts.fps.num > 0 && opts.fps.den > 0)) throw new RangeError(`encoder fps ${formatRational(opts.fps)} is not positive`);
   const videoArgs = videoOutputArgs({ format, width, height, inputPixelFormat, crf: opts.crf, rotation, color: opts.color ?? null });
+  const timed = opts.frameTimes ?? null;
   checkOutputTarget(outPath, kind);
   signal?.throwIfAborted();
 
@@ -74,17 +91,20 @@ export function createEncoder(outPath: string, opts: EncoderOptions): FrameEncod
       'ffmpeg',
       [
         '-hide_banner', '-loglevel', 'error', '-nostats',
-        '-f', 'rawvideo', '-pix_fmt', inputPixelFormat, '-s', `${width}x${height}`, '-framerate', formatRational(opts.fps), '-i', 'pipe:0',
+        ...(timed ? timedInputArgs(timed) : ['-f', 'rawvideo', '-pix_fmt', inputPixelFormat, '-s', `${width}x${height}`, '-framerate', formatRational(opts.fps)]),
+        '-i', 'pipe:0',
         ...(audio.length ? ['-i', opts.audioFrom!] : []),
         '-map', '0:v:0', ...audio,
         ...videoArgs,
         '-fps_mode', 'passthrough',
+        ...(timed ? ['-enc_time_base', formatRational(timed.timeBase)] : []),
         ...(format === 'png'
           ? ['-start_number', '0', '-f', 'image2', path.join(temporary, PNG_SEQUENCE_PATTERN)]
           : [...containerArgs(muxer, rotation === 0, opts.color ?? null), '-f', muxer, '-y', temporary]),
       ],
       { stdin: true, signal },
     );
+    if (timed) await writeWithBackpressure(proc.stdin!, matroskaHeader(width, height, inputPixelFormat));
   })();
   started.catch(() => {}); // observed by write()/finish()
 
@@ -125,8 +145,10 @@ export function createEncoder(outPath: string, opts: EncoderOptions): FrameEncod
     async write(frame) {
       if (state !== 'running') return notRunning('write()');
       if (frame.length !== frameBytes) throw new RangeError(`frame has ${frame.length} bytes; ${width}x${height} ${inputPixelFormat} needs ${frameBytes}`);
+      if (timed && frames >= timed.times.length) throw new RangeError(`frame ${frames} has no time: the source has ${timed.times.length} frames`);
       try {
         await started;
+        if (timed) await writeWithBackpressure(proc!.stdin!, matroskaFrameHeader(toMatroskaTicks(timed.times[frames]! - timed.times[0]!), frame.length));
         await writeWithBackpressure(proc!.stdin!, frame);
         frames++;
       } catch (err) {
@@ -144,6 +166,7 @@ export function createEncoder(outPath: string, opts: EncoderOptions): FrameEncod
         const { code } = await proc!.exited;
         if (code !== 0 || signal?.aborted) throw await exitError();
         await checkCompleteOutput(temporary, outPath, kind, frames, proc!.stderrTail());
+        if (timed && kind === 'folder') await writeFile(path.join(temporary, TIMESTAMP_FILE), timestampFileText(timed.times.slice(0, frames)));
         if (rotation && FORMATS[format].rotation) await writeRotation(temporary, outPath, muxer, rotation, opts.color ?? null, signal);
         await commitOutput(temporary, outPath, kind);
         state = 'done';

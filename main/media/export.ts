@@ -6,11 +6,12 @@
  */
 import type { ChildProcess } from 'node:child_process';
 import ffmpeg from 'fluent-ffmpeg';
-import { mkdir } from 'node:fs/promises';
+import { mkdir, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import type { ColorInfo } from '../../common/contract/types';
 import { formatRational, type Rational } from '../../common/time';
 import { PNG_SEQUENCE_PATTERN } from './encode';
+import { frameTimesOf, TIMESTAMP_FILE, timestampFileText, videoDelayOf, type FrameTimes } from './frame-times';
 import { reapWithParent } from './child-reaper';
 import { locateFfmpeg } from './locate';
 import { audioOutputArgs, containerArgs, FORMATS, muxerFor, videoOutputArgs } from './output-args';
@@ -34,6 +35,12 @@ export interface ExportOptions {
   color?: ColorInfo | null;
   /** Frame rate to stamp on the output; default: the intermediate's own. */
   fps?: Rational;
+  /**
+   * For a variable frame rate source, its frame times (frameTimesOf): the intermediate's timestamps
+   * (to the millisecond, Matroska's unit) are kept on the source's time base, from where the video
+   * started in the source. Without it a variable-rate intermediate keeps its own timestamps.
+   */
+  frameTimes?: FrameTimes | null;
   onProgress?(done: number, total: number): void;
   signal?: AbortSignal;
 }
@@ -56,6 +63,15 @@ export async function exportVideo(opts: ExportOptions): Promise<ExportResult> {
   const rotation = opts.rotation ?? 0;
   const color = opts.color ?? null;
   const fps = opts.fps ?? probe.fps;
+  // A variable frame rate keeps its timestamps; a constant one is stamped at exactly `fps`.
+  const kept = opts.frameTimes ?? (await frameTimesOf(probe, signal));
+  if (kept && kept.times.length !== probe.frameCount) throw new Error(`${kept.times.length} frame times for ${probe.frameCount} frames of ${opts.video}`);
+  // ffmpeg starts the intermediate at its earliest stream (its audio may start before the video):
+  // the video goes back to where it started in the source, so that the source's audio is in sync.
+  const offset = kept ? (opts.frameTimes?.times[0] ?? 0) - (await videoDelayOf(probe, signal)) : 0;
+  const timing = kept
+    ? { input: Math.abs(offset) >= 1e-6 ? ['-itsoffset', offset.toFixed(6)] : [], output: ['-enc_time_base', formatRational(kept.timeBase)] }
+    : { input: ['-r', formatRational(fps)], output: [] };
   const videoArgs = videoOutputArgs({
     format,
     width: probe.width,
@@ -72,11 +88,11 @@ export async function exportVideo(opts: ExportOptions): Promise<ExportResult> {
   try {
     if (kind === 'folder') await mkdir(temporary);
     const { frames, log } = await transcode({
-      inputs: [[opts.video, ['-r', formatRational(fps)]], ...(audio.length ? [[opts.audioFrom!, []] as [string, string[]]] : [])],
+      inputs: [[opts.video, timing.input], ...(audio.length ? [[opts.audioFrom!, []] as [string, string[]]] : [])],
       outputArgs: [
         '-map', '0:v:0', ...audio, ...videoArgs,
-        // One output frame per intermediate frame, stamped at exactly `fps` (the input -r above).
-        '-fps_mode', 'passthrough',
+        // One output frame per intermediate frame, at the time the input options above give it.
+        '-fps_mode', 'passthrough', ...timing.output,
         ...(format === 'png' ? ['-start_number', '0', '-f', 'image2'] : [...containerArgs(muxer, !remuxLater, color), '-f', muxer]),
       ],
       target: format === 'png' ? path.join(temporary, PNG_SEQUENCE_PATTERN) : temporary,
@@ -88,6 +104,7 @@ export async function exportVideo(opts: ExportOptions): Promise<ExportResult> {
     });
     if (frames !== probe.frameCount) throw new Error(`export wrote ${frames} of ${probe.frameCount} frames`);
     await checkCompleteOutput(temporary, out, kind, frames, log);
+    if (kept && kind === 'folder') await writeFile(path.join(temporary, TIMESTAMP_FILE), timestampFileText(kept.times));
     if (remuxLater) await writeRotation(temporary, out, muxer, rotation, color, signal);
     signal?.throwIfAborted(); // cancelled as ffmpeg finished: still nothing at the target
     await commitOutput(temporary, out, kind);

@@ -3,6 +3,7 @@ export { locateFfmpeg, resetFfmpegLocation, type FfmpegBinaries } from './locate
 export { probeMedia, FOLDER_FPS, type ProbeOptions } from './probe';
 export { decodeFrames, checkRange, bytesPerPixel, type DecodeOptions, type DecodedFrame, type RawPixelFormat, type ScaleFilter } from './decode';
 export { decodeMaskFrames, type MaskDecodeOptions } from './masks';
+export { frameTimesOf, onTicks, TIMESTAMP_FILE, type FrameTimes } from './frame-times';
 export { createEncoder, PNG_SEQUENCE_PATTERN, type EncoderOptions, type FrameEncoder } from './encode';
 export { FORMATS, type OutputFormat } from './output-args';
 export type { Rotation } from './rotation';

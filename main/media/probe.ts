@@ -34,6 +34,8 @@ export interface SourceTiming {
   videoStart: number;
   /** Every frame's presentation time in display order, for variable frame rate sources; else null. */
   frameTimes: number[] | null;
+  /** The video stream's time base (the unit its timestamps count), when ffprobe reports one. */
+  timeBase: Rational | null;
 }
 
 interface FfprobeStream {
@@ -110,6 +112,7 @@ export async function probeMedia(input: string, opts: ProbeOptions = {}): Promis
     formatStart: num(info.format.start_time) ?? 0,
     videoStart: num(video.start_time) ?? num(info.format.start_time) ?? 0,
     frameTimes: vfr ? scan!.times : null,
+    timeBase: parseRational(video.time_base),
   });
   return {
     ...frameInfo(input, info, await bitDepthOf(video, opts)),

@@ -61,7 +61,8 @@ export async function seekSecondsFor(probe: ProbeResult, index: number, signal?:
   return (frameTime(index - 1) + frameTime(index)) / 2 - timing.formatStart;
 }
 
-async function timingOf(probe: ProbeResult, signal?: AbortSignal): Promise<SourceTiming> {
+/** The probe's timing details, probing again where this process has not seen the file. */
+export async function timingOf(probe: ProbeResult, signal?: AbortSignal): Promise<SourceTiming> {
   const st = await stat(probe.path);
   // A ProbeResult that crossed a process boundary has no cached timing here: probe again (fast).
   let timing = cachedTiming(probe.path, st.size, st.mtimeMs);

@@ -8,7 +8,7 @@ import path from 'node:path';
 import type { Task } from '../../common/contract/types';
 import { UserError } from '../../common/errors';
 import type { ExportFormat } from '../../common/project/schema';
-import { exportVideo, probeMedia } from '../media/index';
+import { exportVideo, frameTimesOf, probeMedia, TIMESTAMP_FILE } from '../media/index';
 import type { JobRegistry } from './job-registry';
 import type { TaskRegistry } from './task-registry';
 
@@ -27,6 +27,7 @@ export class ExportRegistry {
       { renderId: args.renderId, path: out, format: args.format },
       async (signal, task) => {
         const source = await probeMedia(doc.source.path, { signal });
+        const frameTimes = await frameTimesOf(source, signal);
         const r = await exportVideo({
           video,
           audioFrom: doc.source.path,
@@ -36,10 +37,12 @@ export class ExportRegistry {
           rotation: doc.source.rotation,
           color: source.color,
           fps: doc.source.fps,
+          frameTimes,
           onProgress: (done, total) => task.progress('export', done, total, 'frames'),
           signal,
         });
-        return `Exported ${r.path}`;
+        // PNG files have no timestamps: a variable frame rate's times are written beside them.
+        return frameTimes && args.format === 'png' ? `Exported ${r.path}; the source's frame rate varies and PNGs have no timestamps, so each frame's time is in ${TIMESTAMP_FILE} there.` : `Exported ${r.path}`;
       },
       { cancelled: 'Export cancelled; nothing was written.', failed: 'The export failed; the log has the details. Nothing was written.' },
     );

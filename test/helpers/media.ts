@@ -194,3 +194,33 @@ export function childProcesses(name: string): number[] {
   }
   return found;
 }
+
+/**
+ * A variable frame rate clip with audio whose timing can be checked: frames 0..25 at 25 fps, so
+ * frame 25 sits at exactly 1.00 s, then 10 fps with 0-8 ms of jitter (times on a 1/90000 grid), 60
+ * frames in all. Frame 25 is all white and a 1 kHz beep starts at 1.00 s in the otherwise silent
+ * AAC track: in an output in sync the flash and the beep start together.
+ */
+export function makeVfrSyncClip(name: string, opts: { width: number; height: number }): string {
+  const o = { kind: 'vfr-sync', ...opts };
+  const file = path.join(testMediaDir(), `${name}-${key(o)}.mp4`);
+  if (existsSync(file)) return file;
+  const tmp = `${file}.${process.pid}.tmp.mp4`;
+  runFfmpeg([
+    '-f', 'lavfi', '-i', `testsrc2=size=${opts.width}x${opts.height}:rate=25`,
+    '-f', 'lavfi', '-i', `aevalsrc='0.6*sin(2*PI*1000*t)*between(t,${VFR_FLASH_SECONDS},${VFR_FLASH_SECONDS + 0.1})':s=48000:d=4.5`,
+    '-filter_complex',
+    `[0:v]trim=end_frame=60,drawbox=c=white:t=fill:enable='eq(n,${VFR_FLASH_FRAME})',settb=1/90000,` +
+      `setpts='if(lte(N,25),N/25,1+(N-25)/10+0.004*mod(N,3))/TB',format=yuv420p[v]`,
+    '-map', '[v]', '-map', '1:a',
+    '-c:v', 'libx264', '-preset', 'veryfast', '-crf', '16', '-bf', '0', '-fps_mode', 'vfr', '-enc_time_base', '1:90000',
+    '-c:a', 'aac', '-b:a', '96k',
+    tmp,
+  ]);
+  renameSync(tmp, file);
+  return file;
+}
+
+/** The white frame of makeVfrSyncClip and its time, where the beep starts. */
+export const VFR_FLASH_FRAME = 25;
+export const VFR_FLASH_SECONDS = 1;

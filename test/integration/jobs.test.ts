@@ -19,7 +19,8 @@ import { createServices } from '../../main/services/index';
 import type { Services } from '../../main/services/index';
 import { createLog } from '../../main/services/log';
 import { nodeEngineLauncher } from '../../main/services/node-engine';
-import { childProcesses, makeClip, repoRoot, squareAt } from '../helpers/media';
+import { childProcesses, makeClip, makeVfrSyncClip, repoRoot, squareAt, VFR_FLASH_FRAME } from '../helpers/media';
+import { brightestFrame, firstLoudSample, videoFrameTimes } from '../helpers/timing';
 
 const engineModule = path.join(repoRoot, 'dist/engine/engine.cjs');
 const base = mkdtempSync(path.join(os.tmpdir(), 'cleanplate-jobs-'));
@@ -168,6 +169,26 @@ describe('jobs through the web host', () => {
     const probe = await probeMedia(out);
     expect(probe).toMatchObject({ width: 192, height: 108, frameCount: 30, fps: { num: 25, den: 1 } });
     expect(probe.audio).toHaveLength(1);
+  });
+
+  it('exports a variable frame rate render at the source\'s frame times with its audio in sync, and says where PNGs keep them', async () => {
+    const vfr = makeVfrSyncClip('jobs-vfr', { width: 128, height: 96 });
+    const job = await call<Task<'render'>>('job.start', { doc: await projectFor(vfr, 60), mode: 'inpaint' });
+    expect(await finished(job.taskId, 120_000)).toMatchObject({ state: 'done' });
+    const out = path.join(base, 'vfr.mp4');
+    const task = await call<Task<'export'>>('export.start', { renderId: job.taskId, path: out, format: 'h264', crf: 20 });
+    expect(await finished(task.taskId)).toMatchObject({ state: 'done', message: `Exported ${out}` });
+    const [want, got] = [videoFrameTimes(vfr), videoFrameTimes(out)];
+    expect(got).toHaveLength(want.length);
+    expect(Math.max(...got.map((t, i) => Math.abs(t - want[i]!)))).toBeLessThanOrEqual(0.001);
+    expect(brightestFrame(out).index).toBe(VFR_FLASH_FRAME);
+    const beepAfterFlash = (file: string) => firstLoudSample(file) - brightestFrame(file).seconds;
+    expect(Math.abs(beepAfterFlash(out) - beepAfterFlash(vfr))).toBeLessThanOrEqual(0.001);
+
+    const frames = path.join(base, 'vfr-png');
+    const png = await call<Task<'export'>>('export.start', { renderId: job.taskId, path: frames, format: 'png', crf: 20 });
+    expect((await finished(png.taskId)).message).toMatch(/PNGs have no timestamps, so each frame's time is in timestamps\.txt/);
+    expect(readFileSync(path.join(frames, 'timestamps.txt'), 'utf8').split('\n')[VFR_FLASH_FRAME + 1]).toBe('1000.000');
   });
 
   it('cancels within a second, leaves nothing behind, and runs again afterwards', async () => {
