@@ -5,7 +5,7 @@ import { useStore } from 'zustand';
 import { Viewer } from './canvas/Viewer';
 import { useEditor, useEditorState } from './editor/context';
 import { DialogHost, HelpOverlay, RecoveryDialog, Toasts } from './panels/Dialogs';
-import { JobPanel } from './panels/JobPanel';
+import { JobPanel, RunBar } from './panels/JobPanel';
 import { LayerPanel } from './panels/LayerPanel';
 import { MenuBar } from './panels/MenuBar';
 import { StatusBar } from './panels/StatusBar';
@@ -61,9 +61,12 @@ export function App() {
       {appInfo?.host !== 'electron' ? <MenuBar /> : <div />}
       <Toolbar />
       <Viewer />
-      <aside className="side">
-        <LayerPanel />
-        <JobPanel />
+      <aside className="side" data-testid="side-panel">
+        <div className="side-scroll" data-testid="side-scroll">
+          <LayerPanel />
+          <JobPanel />
+        </div>
+        <RunBar />
       </aside>
       <Timeline />
       <StatusBar />

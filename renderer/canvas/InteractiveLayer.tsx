@@ -218,15 +218,23 @@ function SplitDivider({ width, height, zoom }: { width: number; height: number; 
 }
 
 export function InteractiveLayer({ doc, frame, zoom }: { doc: ProjectDoc; frame: number; zoom: number }) {
+  const { inspect } = useEditor();
+  const layerRef = useRef<Konva.Layer>(null);
+  useEffect(() => {
+    inspect.interactiveCanvas = () => layerRef.current?.getCanvas()._canvas ?? null;
+  }, [inspect]);
   const activeLayerId = useEditorState((s) => s.session.activeLayerId);
   const selectedShapeId = useEditorState((s) => s.session.selection.shapeId);
   const tool = useEditorState((s) => s.session.tool);
-  const shapeLayers = doc.layers.filter((l): l is ShapeLayer => l.kind === 'shape' && l.visible);
+  // M (mask overlay off) hides the outlines and handles too, so the picture is seen unobstructed;
+  // what the active tool is drawing stays visible.
+  const overlayVisible = useEditorState((s) => s.session.overlayVisible);
+  const shapeLayers = overlayVisible ? doc.layers.filter((l): l is ShapeLayer => l.kind === 'shape' && l.visible) : [];
   const active = doc.layers.find((l) => l.id === activeLayerId);
   const selectedLayer = shapeLayers.find((l) => l.shapes.some((s) => s.id === selectedShapeId));
   const strokeColor = active?.color ?? '#ff3b30';
   return (
-    <Layer>
+    <Layer ref={layerRef}>
       <Group listening={false}>
         {shapeLayers.map((layer) => {
           // Outside its active range a layer masks nothing, so its outlines are not drawn; the selected

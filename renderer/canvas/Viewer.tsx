@@ -9,6 +9,7 @@ import { useEffect, useLayoutEffect, useRef, useState } from 'react';
 import type { PointerEvent as ReactPointerEvent } from 'react';
 import { Stage } from 'react-konva';
 import { useEditor, useEditorState } from '../editor/context';
+import { isActive, latestTask } from '../state/store';
 import { fitView, panBy, screenToSource, wheelZoomFactor, zoomAt } from '../editor/viewport';
 import type { ToolPointer } from '../tools/types';
 import { ActionButton } from '../ui/controls';
@@ -48,6 +49,8 @@ export function Viewer() {
   const showResult = useEditorState((s) => s.session.showResult);
   const split = useEditorState((s) => s.session.split);
   const resultsVersion = useEditorState((s) => s.resultsVersion);
+  const renderActive = useEditorState((s) => isActive(latestTask(s, 'render')?.task));
+  const renderTotal = useEditorState((s) => latestTask(s, 'render')?.task.detail.totalFrames ?? 0);
   const [panning, setPanning] = useState(false);
   const pan = useRef<{ sx: number; sy: number; pointerId: number } | null>(null);
   const toolPointer = useRef<number | null>(null);
@@ -185,7 +188,7 @@ export function Viewer() {
         <div className="viewer-hud">
           <span>{Math.round(view.zoom * 100)} %</span>
           {split && <span className="split-label">Before | After</span>}
-          {showResult && !split && (result ? <span className="result">Result</span> : <span>{resultsVersion && media.results.count ? 'No result for this frame' : 'No result yet — press Run'}</span>)}
+          {showResult && !split && (result ? <span className="result">Result</span> : <span data-testid="result-hud">{renderActive ? `Frame ${frame} is not finished yet (${media.results.count}/${renderTotal} done)` : resultsVersion && media.results.count ? 'No result for this frame' : 'No result yet — press Run'}</span>)}
         </div>
       )}
       {!doc && (booting ? <div className="viewer-empty">Loading…</div> : <EmptyViewer />)}

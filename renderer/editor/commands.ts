@@ -24,6 +24,9 @@ export interface CommandDeps {
   onProjectShown(): void;
 }
 
+/** Thumbnails asked for per clip (the timeline spreads them over its strip). */
+export const THUMBNAIL_COUNT = 240;
+
 function baseName(path: string): string {
   return path.split(/[\\/]/).pop() ?? path;
 }
@@ -78,7 +81,7 @@ export class EditorCommands {
     this.ops.loadProject(opened.doc, opened.media, opened.path);
     this.d.onProjectShown();
     if (opened.notice) this.ops.message('info', opened.notice);
-    const thumbs = Math.min(opened.media.probe.frameCount, 240);
+    const thumbs = Math.min(opened.media.probe.frameCount, THUMBNAIL_COUNT);
     void this.guard(() => this.api.media.thumbnails({ mediaId: opened.media.mediaId, count: thumbs }));
     void this.reimportBitmaps(opened.doc);
     void this.refreshRecent();

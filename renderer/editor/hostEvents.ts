@@ -53,10 +53,26 @@ class Rate {
   }
 }
 
+/** Time left for a task that reports done/total (exports): from the rate since its first report. */
+class Eta {
+  private readonly first = new Map<string, { at: number; done: number }>();
+  seconds(taskId: string, done: number, total: number): number | null {
+    const now = performance.now();
+    const f = this.first.get(taskId);
+    if (!f) {
+      this.first.set(taskId, { at: now, done });
+      return null;
+    }
+    const rate = (done - f.done) / ((now - f.at) / 1000);
+    return rate > 0 ? Math.max(0, total - done) / rate : null;
+  }
+}
+
 export function subscribeHostEvents(deps: HostEventDeps): () => void {
   const { store, ops, media } = deps;
   const onEvent = deps.host.onEvent;
   const rate = new Rate();
+  const eta = new Eta();
   const currentRender = (taskId: string) => latestTask(store.getState(), 'render')?.task.taskId === taskId;
   const currentPropagation = (taskId: string) => latestTask(store.getState(), 'propagate')?.task.taskId === taskId;
   const bumpResults = batched(deps.schedule, () => ops.bumpResults());
@@ -67,6 +83,10 @@ export function subscribeHostEvents(deps: HostEventDeps): () => void {
       const known = store.getState().tasks[task.taskId];
       if (task.kind === 'render' && known?.task.state === 'queued' && task.state === 'running') rate.reset();
       ops.setTask(task);
+      if (task.kind === 'export' && task.progress) {
+        const seconds = eta.seconds(task.taskId, task.progress.done, task.progress.total);
+        ops.updateTask(task.taskId, (entry) => void (entry.etaSec = seconds));
+      }
       if (task.kind === 'render' && currentRender(task.taskId)) {
         ops.updateTask(task.taskId, (entry) => {
           const fps = rate.fps();

@@ -15,10 +15,12 @@ export interface Inspection {
   overlay: { frame: number; width: number; height: number; maskedPixels: number };
   /** The overlay layer's canvas as drawn on screen, or null while there is none. */
   overlayCanvas: (() => HTMLCanvasElement | null) | null;
+  /** The interactive layer's canvas (outlines, handles, what a tool is drawing). */
+  interactiveCanvas: (() => HTMLCanvasElement | null) | null;
 }
 
 export function createInspection(): Inspection {
-  return { projectLoads: 0, overlay: { frame: -1, width: 0, height: 0, maskedPixels: 0 }, overlayCanvas: null };
+  return { projectLoads: 0, overlay: { frame: -1, width: 0, height: 0, maskedPixels: 0 }, overlayCanvas: null, interactiveCanvas: null };
 }
 
 export interface TestHooks {
@@ -35,12 +37,22 @@ export interface TestHooks {
   overlay(): Inspection['overlay'];
   /** Non-transparent pixels of the overlay layer's canvas as drawn on screen (scaled by the zoom²). */
   drawnOverlayPixels(): number;
+  /** Non-transparent pixels of the interactive layer: outlines, handles, the transformer. */
+  drawnOutlinePixels(): number;
   /** How much of the clip the host's proxy frame cache holds (media.frameCache events). */
   frameCache(): { cached: number; total: number } | null;
   /** Frames of the current job with a result. */
   resultFrames(): number;
   /** Whether the source frame is decoded and ready to draw. */
   frameReady(index: number): boolean;
+}
+
+function opaquePixels(canvas: HTMLCanvasElement | null): number {
+  if (!canvas) return 0;
+  const data = canvas.getContext('2d')!.getImageData(0, 0, canvas.width, canvas.height).data;
+  let n = 0;
+  for (let i = 3; i < data.length; i += 4) if (data[i]! > 0) n++;
+  return n;
 }
 
 export function createTestHooks(d: { store: EditorStore; ops: EditorOps; media: MediaSession; inspect: Inspection }): TestHooks {
@@ -72,14 +84,8 @@ export function createTestHooks(d: { store: EditorStore; ops: EditorOps; media: 
       return mask[Math.floor(y) * width + Math.floor(x)] ?? 0;
     },
     overlay: () => ({ ...inspect.overlay }),
-    drawnOverlayPixels() {
-      const canvas = inspect.overlayCanvas?.();
-      if (!canvas) return 0;
-      const data = canvas.getContext('2d')!.getImageData(0, 0, canvas.width, canvas.height).data;
-      let n = 0;
-      for (let i = 3; i < data.length; i += 4) if (data[i]! > 0) n++;
-      return n;
-    },
+    drawnOverlayPixels: () => opaquePixels(inspect.overlayCanvas?.() ?? null),
+    drawnOutlinePixels: () => opaquePixels(inspect.interactiveCanvas?.() ?? null),
     frameCache: () => store.getState().frameCache,
     resultFrames: () => media.results.count,
     frameReady: (index) => !!media.frames?.image(index),

@@ -138,14 +138,50 @@ export function RecoveryDialog() {
   );
 }
 
-const GESTURES: [string, string][] = [
-  ['Zoom towards the cursor', 'Wheel'],
-  ['Pan', 'Space+drag, middle drag'],
-  ['Insert a point on the outline', 'Alt+click (select) / click (pen)'],
-  ['Break bezier handles apart', 'Alt+drag a handle'],
-  ['Timeline zoom', 'Ctrl+wheel'],
-  ['Retime a key', 'Drag its marker'],
+/** Mouse gestures: what they do and how, one short line each (the overlay has two columns for them). */
+const GESTURES: [string, string[]][] = [
+  ['Zoom towards the cursor', ['Wheel']],
+  ['Pan', ['Space+drag', 'Middle drag']],
+  ['Insert a point (select tool)', ['Alt+click outline']],
+  ['Insert a point (pen)', ['Click outline']],
+  ['Break bezier handles apart', ['Alt+drag handle']],
+  ['Timeline zoom', ['Ctrl+wheel']],
+  ['Retime a key', ['Drag its marker']],
+  ["Change a layer's frames", ["Drag its bar's ends"]],
 ];
+
+const ARROWS = /([←→↑↓])/;
+
+/** One key or gesture; arrow glyphs are drawn larger (they are tiny in a monospace font at 11 px). */
+function Key({ text }: { text: string }) {
+  const parts = text.split(ARROWS).filter(Boolean);
+  return (
+    <kbd>
+      {parts.map((p, i) =>
+        ARROWS.test(p) ? (
+          <span className="glyph" key={i}>
+            {p}
+          </span>
+        ) : (
+          p
+        ),
+      )}
+    </kbd>
+  );
+}
+
+function Entry({ label, keys }: { label: string; keys: string[] }) {
+  return (
+    <div className="entry">
+      <span className="what">{label}</span>
+      <span className="keys">
+        {keys.map((k) => (
+          <Key key={k} text={k} />
+        ))}
+      </span>
+    </div>
+  );
+}
 
 export function HelpOverlay() {
   const editor = useEditor();
@@ -163,27 +199,17 @@ export function HelpOverlay() {
             {actionList
               .filter((a) => a.group === g && a.shortcuts?.length)
               .map((a) => (
-                <div className="entry" key={a.id}>
-                  <span>{a.label}</span>
-                  <span>
-                    {a.shortcuts!.map((s) => (
-                      <kbd key={s}>{formatShortcut(s, mac)}</kbd>
-                    ))}
-                  </span>
-                </div>
+                <Entry key={a.id} label={a.label} keys={a.shortcuts!.map((s) => formatShortcut(s, mac))} />
               ))}
           </div>
         ))}
-        <div className="help-mouse">
-          <h3>Mouse</h3>
-          <div className="help-grid">
-            {GESTURES.map(([what, how]) => (
-              <div className="entry" key={what}>
-                <span>{what}</span>
-                <kbd>{how}</kbd>
-              </div>
-            ))}
-          </div>
+      </div>
+      <div className="help-mouse" data-testid="help-mouse">
+        <h3>Mouse</h3>
+        <div className="help-mouse-grid">
+          {GESTURES.map(([what, how]) => (
+            <Entry key={what} label={what} keys={how} />
+          ))}
         </div>
       </div>
     </Modal>

@@ -1,13 +1,15 @@
 /**
- * Removal job and export: engine (with readiness and the model actions), device, fp16, processing
- * size, mask dilation, outpainting, run/cancel with streamed progress, and export of the result.
- * Settings are part of the project (saved, undoable).
+ * Removal job and export. The settings (engine with its readiness and the model actions, device,
+ * fp16, processing size, mask dilation, outpainting; export format and quality) scroll with the side
+ * panel; the run bar below them stays in view at every window size: Run, Cancel, Export and the
+ * streamed progress. Settings are part of the project (saved, undoable).
  */
 import type { Device, ExportFormat, ProjectDoc } from '../../common/project/schema';
 import { updateEngine, updateExport, updateOutpaint } from '../edits';
 import { useEditor, useEditorState } from '../editor/context';
 import { isActive, latestTask, PENDING_RENDER } from '../state/store';
 import { ActionButton, NumberField } from '../ui/controls';
+import { formatEta, stageLabel } from '../ui/stages';
 
 const DEVICES: { id: Device; label: string }[] = [
   { id: 'auto', label: 'Auto (best available)' },
@@ -32,11 +34,6 @@ function defaultProcessingSize(doc: ProjectDoc): { width: number; height: number
   return { width: round8(doc.source.width), height: round8(doc.source.height) };
 }
 
-function formatEta(sec: number | null): string {
-  if (sec === null || !Number.isFinite(sec)) return '—';
-  if (sec < 60) return `${Math.ceil(sec)} s`;
-  return `${Math.floor(sec / 60)} min ${Math.round(sec % 60)} s`;
-}
 
 function EngineStatus() {
   const models = useEditorState((s) => s.models);
@@ -44,20 +41,22 @@ function EngineStatus() {
   const pp = models?.engines.find((e) => e.id === 'propainter');
   return (
     <div className="engine-status" data-testid="engine-status">
-      <div className="ready">● Classic — ready (no model files needed)</div>
+      <div className="ready">● Classic — ready, no model files needed</div>
       {pp ? (
-        <div className={pp.ready ? 'ready' : 'not-ready'} data-testid="propainter-status">
-          {pp.ready ? '● ProPainter — ready' : `○ ProPainter — not ready: ${pp.detail}`}
+        <div className={pp.ready ? 'ready' : 'not-ready'} data-testid="propainter-status" title={pp.detail}>
+          {pp.ready ? '● ProPainter — ready' : '○ ProPainter — not ready'}
         </div>
       ) : (
         <div className="hint">ProPainter: model status unknown</div>
       )}
-      <div className="row">
+      {pp && !pp.ready && <div className="hint">{pp.detail}</div>}
+      <div className="row wrap">
+        <span className="key">Models</span>
         <ActionButton id="import-models" testId="import-models">
-          Import models folder…
+          Import…
         </ActionButton>
         <ActionButton id="download-models" testId="download-models" disabled={isActive(download)}>
-          Download models…
+          Download…
         </ActionButton>
       </div>
       {download && isActive(download) && (
@@ -65,7 +64,7 @@ function EngineStatus() {
           <div className="progress" style={{ flex: 1 }}>
             <div style={{ width: `${download.progress?.total ? (100 * download.progress.done) / download.progress.total : 0}%` }} />
           </div>
-          <span className="hint">{download.progress?.stage || 'starting…'}</span>
+          <span className="hint ellipsis">{download.progress?.stage || 'starting…'}</span>
         </div>
       )}
     </div>
@@ -166,7 +165,8 @@ function Settings({ doc, running }: { doc: ProjectDoc; running: boolean }) {
   );
 }
 
-function Progress() {
+/** The current render's progress: what it is doing, frames finished, speed and time left. */
+function RenderProgress() {
   const { media } = useEditor();
   const entry = useEditorState((s) => latestTask(s, 'render'));
   // Re-rendered with every batch of streamed frames, as the finished count arrives.
@@ -177,24 +177,29 @@ function Progress() {
   const total = task.detail.totalFrames;
   const done = task.state === 'done' ? total : Math.max(task.detail.finishedFrames, media.results.count);
   const pending = task.taskId === PENDING_RENDER;
+  // After the last frame the job may still copy the frames outside the range and close the file:
+  // the stage says so, rather than a counter that looks finished.
+  const doing = p && p.stage !== 'encode' ? `${stageLabel(p.stage)}${p.total > 1 ? ` ${p.done}/${p.total}` : ''}` : stageLabel('encode');
   return (
     <div data-testid="job-progress" data-state={pending ? 'starting' : task.state} data-finished={done} data-total={total}>
       <div className="row">
         <div className={`progress${task.state === 'done' ? ' ok' : ''}`} style={{ flex: 1 }}>
           <div style={{ width: `${total ? (100 * done) / total : 0}%` }} />
         </div>
-        <span>
+        <span className="count">
           {done}/{total}
         </span>
       </div>
-      <div className="hint">
+      <div className="hint" data-testid="job-stage">
         {task.state === 'done'
           ? `Done in ${task.seconds?.toFixed(1) ?? '?'} s on ${task.detail.device ?? 'cpu'} (${task.detail.engine}).`
           : task.state === 'cancelled'
             ? 'Cancelled.'
             : task.state === 'failed'
               ? 'Failed.'
-              : `${p?.stage ?? 'starting'}${p && p.total ? ` ${p.done}/${p.total}` : ''} · ${entry.fps ? `${entry.fps.toFixed(1)} frames/s` : '— frames/s'} · ETA ${formatEta(entry.etaSec)}${task.detail.device ? ` · ${task.detail.device}` : ''}`}
+              : pending || task.state === 'queued'
+                ? 'Starting…'
+                : `${doing} · ${entry.fps ? `${entry.fps.toFixed(1)} frames/s` : '— frames/s'} · ETA ${formatEta(entry.etaSec)}${task.detail.device ? ` · ${task.detail.device}` : ''}`}
       </div>
       {entry.notices.map((n, i) => (
         <div className="notice-line" key={i} data-testid="job-notice">
@@ -210,15 +215,36 @@ function Progress() {
   );
 }
 
-function Export({ doc }: { doc: ProjectDoc }) {
-  const editor = useEditor();
-  const { ops } = editor;
-  const render = useEditorState((s) => latestTask(s, 'render')?.task ?? null);
-  const exporting = useEditorState((s) => latestTask(s, 'export')?.task ?? null);
-  const ready = render?.state === 'done';
-  const busy = isActive(exporting);
-  const exportDone = exporting?.progress?.done ?? 0;
-  const exportTotal = exporting?.progress?.total ?? render?.detail.totalFrames ?? 0;
+/** The current export's progress: frames written of the whole clip, time left, where it went. */
+function ExportProgress() {
+  const entry = useEditorState((s) => latestTask(s, 'export'));
+  if (!entry) return null;
+  const exporting = entry.task;
+  const p = exporting.progress;
+  const active = isActive(exporting);
+  return (
+    <div data-testid="export-progress" data-state={exporting.state}>
+      <div className="row">
+        <div className={`progress${exporting.state === 'done' ? ' ok' : ''}`} style={{ flex: 1 }}>
+          <div style={{ width: `${exporting.state === 'done' ? 100 : p?.total ? (100 * p.done) / p.total : 0}%` }} />
+        </div>
+        <span className="count" data-testid="export-count">
+          {active ? (p ? `${p.done}/${p.total}` : 'starting…') : exporting.state}
+        </span>
+      </div>
+      {active && p && <div className="hint">Exporting · ETA {formatEta(entry.etaSec)}</div>}
+      {exporting.state === 'done' && (
+        <div className="hint ellipsis" style={{ userSelect: 'text' }} title={exporting.detail.path}>
+          {exporting.detail.path}
+        </div>
+      )}
+      {exporting.message && exporting.state !== 'done' && exporting.state !== 'cancelled' && <div className="error-line">{exporting.message}</div>}
+    </div>
+  );
+}
+
+function ExportSettings({ doc }: { doc: ProjectDoc }) {
+  const { ops } = useEditor();
   const ex = doc.export;
   return (
     <div className="panel">
@@ -240,28 +266,15 @@ function Export({ doc }: { doc: ProjectDoc }) {
           </div>
         )}
         <div className="row">
-          <button className="primary" data-testid="export-video" disabled={!ready || busy} title={ready ? editor.tooltip('export-video') : 'Run the removal first; export writes its result at full quality'} onClick={() => void editor.commands.exportResult(ex.format, ex.crf, null)}>
-            Export…
-          </button>
+          <span className="key">Masks</span>
           <ActionButton id="export-masks">Export masks…</ActionButton>
         </div>
-        {exporting && (
-          <div data-testid="export-progress" data-state={exporting.state}>
-            <div className="row">
-              <div className={`progress${exporting.state === 'done' ? ' ok' : ''}`} style={{ flex: 1 }}>
-                <div style={{ width: `${exporting.state === 'done' ? 100 : exportTotal ? (100 * exportDone) / exportTotal : 0}%` }} />
-              </div>
-              <span className="hint">{isActive(exporting) ? `${exportDone}/${exportTotal}` : exporting.state}</span>
-            </div>
-            {exporting.state === 'done' && <div className="hint" style={{ userSelect: 'text' }}>{exporting.detail.path}</div>}
-            {exporting.message && exporting.state !== 'done' && <div className="error-line">{exporting.message}</div>}
-          </div>
-        )}
       </div>
     </div>
   );
 }
 
+/** The settings that scroll with the side panel. */
 export function JobPanel() {
   const doc = useEditorState((s) => s.history?.doc ?? null);
   const running = useEditorState((s) => isActive(latestTask(s, 'render')?.task));
@@ -273,18 +286,44 @@ export function JobPanel() {
         <div className="panel-body">
           <EngineStatus />
           <Settings doc={doc} running={running} />
-          <div className="row">
-            <ActionButton id="run-inpaint" className="primary" testId="run-inpaint" disabled={running}>
-              {doc.outpaint.enabled ? 'Run outpaint' : 'Run'} ({doc.range.out - doc.range.in + 1} frames)
-            </ActionButton>
-            <ActionButton id="cancel-job" testId="cancel-job" disabled={!running}>
-              Cancel
-            </ActionButton>
-          </div>
-          <Progress />
         </div>
       </div>
-      <Export doc={doc} />
+      <ExportSettings doc={doc} />
     </>
+  );
+}
+
+/** Run, Cancel and Export with their progress: below the scrolling settings, always in view. */
+export function RunBar() {
+  const editor = useEditor();
+  const doc = useEditorState((s) => s.history?.doc ?? null);
+  const running = useEditorState((s) => isActive(latestTask(s, 'render')?.task));
+  const ready = useEditorState((s) => latestTask(s, 'render')?.task.state === 'done');
+  const exporting = useEditorState((s) => isActive(latestTask(s, 'export')?.task));
+  if (!doc) return null;
+  const ex = doc.export;
+  return (
+    <div className="run-bar" data-testid="run-bar">
+      <RenderProgress />
+      <ExportProgress />
+      <div className="row">
+        <ActionButton id="run-inpaint" className="primary" testId="run-inpaint" disabled={running}>
+          {doc.outpaint.enabled ? 'Run outpaint' : 'Run'} ({doc.range.out - doc.range.in + 1} frames)
+        </ActionButton>
+        <ActionButton id="cancel-job" testId="cancel-job" disabled={!running}>
+          Cancel
+        </ActionButton>
+        <span className="spacer" />
+        <button
+          className="primary"
+          data-testid="export-video"
+          disabled={!ready || exporting}
+          title={ready ? editor.tooltip('export-video') : 'Run the removal first; export writes its result at full quality'}
+          onClick={() => void editor.commands.exportResult(ex.format, ex.crf, null)}
+        >
+          Export…
+        </button>
+      </div>
+    </div>
   );
 }

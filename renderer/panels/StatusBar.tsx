@@ -1,6 +1,7 @@
 /** Status bar: project, engine readiness, active device, job progress, frame cache, mask coverage. */
 import { useEditor, useEditorState } from '../editor/context';
 import { isActive, latestTask } from '../state/store';
+import { stageLabel } from '../ui/stages';
 
 function baseName(path: string): string {
   return path.split(/[\\/]/).pop() ?? path;
@@ -43,7 +44,7 @@ export function StatusBar() {
       </span>
       {job && (
         <span data-testid="status-job">
-          {running ? `Removing… ${media.results.count}/${total}` : job.state === 'done' ? `Result ready (${total} frames)` : `Job ${job.state}`}
+          {running ? (media.results.count < total ? `Removing… ${media.results.count}/${total}` : `${stageLabel(job.progress?.stage)}…`) : job.state === 'done' ? `Result ready (${total} frames)` : `Job ${job.state}`}
         </span>
       )}
     </div>

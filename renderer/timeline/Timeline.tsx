@@ -10,6 +10,7 @@ import { useStore } from 'zustand';
 import { layerActiveRange } from '../../common/project/active-range';
 import type { Layer, ProjectDoc } from '../../common/project/schema';
 import { frameToTimecode } from '../../common/time';
+import { THUMBNAIL_COUNT } from '../editor/commands';
 import { useEditor, useEditorState } from '../editor/context';
 import { layerKeyFrames } from '../shapes/keys';
 import { latestTask } from '../state/store';
@@ -191,12 +192,20 @@ function Thumbnails({ doc, ppf, lane, mediaId }: { doc: ProjectDoc; ppf: number;
   const thumbW = Math.max(24, Math.round((THUMB_H * doc.source.width) / doc.source.height));
   const firstSlot = Math.floor(lane.scrollLeft / thumbW);
   const lastSlot = Math.ceil(Math.min(doc.source.frameCount * ppf, lane.scrollLeft + lane.width) / thumbW);
+  // A slot shows the nearest thumbnail only when it is near enough to stand for the slot: while the
+  // host is still making them (coarse to fine), the rest stay empty rather than repeating the first
+  // few thumbnails along the whole strip. Near enough: within a slot's frames, or within the spacing
+  // of the complete set (the editor asks for THUMBNAIL_COUNT, evenly spread).
+  const slotFrames = thumbW / ppf;
+  const spacing = (doc.source.frameCount - 1) / Math.max(1, Math.min(THUMBNAIL_COUNT, doc.source.frameCount) - 1);
+  const nearEnough = Math.max(slotFrames, spacing);
   const slots = [];
   for (let k = firstSlot; k < lastSlot; k++) {
     const centreFrame = frameAtX(k * thumbW + thumbW / 2, ppf, doc.source.frameCount);
     const index = sorted[nearestIndex(sorted, centreFrame)]!;
-    const ref = media.thumbnails.get(index)!;
-    slots.push(<img key={k} src={media.url(ref)} alt="" draggable={false} style={{ left: k * thumbW, width: thumbW }} />);
+    const style = { left: k * thumbW, width: thumbW };
+    if (Math.abs(index - centreFrame) > nearEnough) slots.push(<div key={k} className="thumb-pending" style={style} />);
+    else slots.push(<img key={k} src={media.url(media.thumbnails.get(index)!)} alt="" draggable={false} style={style} />);
   }
   return <>{slots}</>;
 }

@@ -13,6 +13,7 @@ export interface Hooks {
   maskValueAt(frame: number, x: number, y: number): number;
   overlay(): { frame: number; width: number; height: number; maskedPixels: number };
   drawnOverlayPixels(): number;
+  drawnOutlinePixels(): number;
   resultFrames(): number;
 }
 
@@ -33,6 +34,7 @@ export function hooks(page: Page) {
     maskValueAt: (frame: number, x: number, y: number) => page.evaluate(([f, xx, yy]) => (window as unknown as W).__cleanplate.maskValueAt(f, xx, yy), [frame, x, y] as const),
     overlay: () => page.evaluate(() => (window as unknown as W).__cleanplate.overlay()),
     drawnOverlayPixels: () => page.evaluate(() => (window as unknown as W).__cleanplate.drawnOverlayPixels()),
+    drawnOutlinePixels: () => page.evaluate(() => (window as unknown as W).__cleanplate.drawnOutlinePixels()),
     zoom: () => page.evaluate(() => (window as unknown as W).__cleanplate.session().view.zoom * window.devicePixelRatio),
     resultFrames: () => page.evaluate(() => (window as unknown as W).__cleanplate.resultFrames()),
   };

@@ -1,10 +1,11 @@
 // What a newcomer hit (issue 11), each fixed and checked in Chromium through the web host.
 // Screenshots go to test-results/newcomer/.
-import { mkdirSync } from 'node:fs';
+import { mkdirSync, rmSync } from 'node:fs';
 import path from 'node:path';
 import { expect, test } from '@playwright/test';
 import type { Page } from '@playwright/test';
-import { clickAt, drag, hooks, openSample, press } from './editor-helpers';
+import { makeClip } from '../../helpers/media';
+import { clickAt, drag, hooks, openSample, pathDialog, press } from './editor-helpers';
 
 const shots = path.resolve('test-results/newcomer');
 mkdirSync(shots, { recursive: true });
@@ -130,4 +131,124 @@ test('the frame number takes typing after one click; Escape keeps the frame', as
   await page.keyboard.type('9999');
   await page.keyboard.press('Enter');
   await expect(field).toHaveValue('99'); // clamped to the last frame
+});
+
+for (const [width, height] of [
+  [1280, 720],
+  [1440, 900],
+  [1920, 1080],
+] as const) {
+  test(`the right panel at ${width}x${height}: Run, Cancel and Export always in view, every control reachable`, async ({ page }) => {
+    await page.setViewportSize({ width, height });
+    await openSample(page);
+    for (const id of ['run-inpaint', 'cancel-job', 'export-video']) await expect(page.getByTestId(id)).toBeInViewport({ ratio: 1 });
+    const scroll = page.getByTestId('side-scroll');
+    // Nothing is wider than the panel (a cut-off "Download models…" was).
+    expect(await scroll.evaluate((el) => el.scrollWidth - el.clientWidth)).toBeLessThanOrEqual(0);
+    const controls = scroll.locator('button:visible, select:visible, input:visible');
+    const n = await controls.count();
+    expect(n).toBeGreaterThan(10);
+    for (let i = 0; i < n; i++) {
+      const c = controls.nth(i);
+      await c.scrollIntoViewIfNeeded();
+      await expect(c).toBeInViewport({ ratio: 1 });
+    }
+    await scroll.evaluate((el) => el.scrollTo(0, 0));
+    if (width >= 1920) expect(await scroll.evaluate((el) => el.scrollHeight - el.clientHeight)).toBeLessThanOrEqual(0); // nothing to scroll
+    await page.screenshot({ path: path.join(shots, `panel-${width}x${height}.png`) });
+  });
+}
+
+test('the shortcut overlay: one line per mouse gesture, key boxes one line high, arrows legible', async ({ page }) => {
+  await openSample(page);
+  await press(page, '?');
+  const overlay = page.getByTestId('help-overlay');
+  await expect(overlay).toBeVisible();
+  const mouse = page.getByTestId('help-mouse').locator('.entry');
+  expect(await mouse.count()).toBeGreaterThanOrEqual(6);
+  for (const box of await Promise.all((await mouse.all()).map((e) => e.boundingBox()))) expect(box!.height).toBeLessThan(24);
+  for (const box of await Promise.all((await overlay.locator('kbd').all()).map((k) => k.boundingBox()))) expect(box!.height).toBeLessThan(22);
+  const glyphs = overlay.locator('kbd .glyph');
+  expect(await glyphs.count()).toBeGreaterThanOrEqual(6);
+  for (const box of await Promise.all((await glyphs.all()).map((g) => g.boundingBox()))) expect(box!.width).toBeGreaterThanOrEqual(9);
+  await page.screenshot({ path: path.join(shots, 'help.png') });
+});
+
+test('M hides the outlines and handles with the mask fill', async ({ page }) => {
+  await openSample(page);
+  const h = hooks(page);
+  await page.getByTestId('tool-select').click();
+  await clickAt(page, 90, 262); // the ball's shape at frame 0: selected, with its handles
+  await expect.poll(() => h.drawnOutlinePixels()).toBeGreaterThan(200);
+  await expect.poll(() => h.drawnOverlayPixels()).toBeGreaterThan(200);
+  await press(page, 'm');
+  await expect.poll(() => h.drawnOutlinePixels()).toBe(0);
+  await expect.poll(() => h.drawnOverlayPixels()).toBe(0);
+  await press(page, 'm');
+  await expect.poll(() => h.drawnOutlinePixels()).toBeGreaterThan(200);
+});
+
+test('thumbnails fill in without repeating the first ones along the strip', async ({ page }) => {
+  test.setTimeout(150_000);
+  const clip = makeClip('e2e-thumbs', { width: 640, height: 360, frames: 300, background: 'testsrc' });
+  await page.goto('/');
+  await expect(page.getByTestId('app-root')).toHaveAttribute('data-ready', 'true');
+  await page.getByTestId('open-video').click();
+  await pathDialog(page, clip);
+  let sawPending = false;
+  let worst = 0;
+  const deadline = Date.now() + 20_000;
+  for (;;) {
+    const srcs = await page.locator('.tl-thumbs img').evaluateAll((imgs) => imgs.map((i) => (i as HTMLImageElement).src));
+    const pending = await page.locator('.tl-thumbs .thumb-pending').count();
+    if (pending > 0) sawPending = true;
+    const copies = new Map<string, number>();
+    for (const s of srcs) copies.set(s, (copies.get(s) ?? 0) + 1);
+    worst = Math.max(worst, ...copies.values(), 0);
+    if ((srcs.length > 0 && pending === 0) || Date.now() > deadline) break;
+    await page.waitForTimeout(100);
+  }
+  expect(sawPending).toBe(true); // the strip was seen while thumbnails were still coming
+  expect(worst).toBeLessThanOrEqual(2); // no thumbnail stood in for distant parts of the clip
+  await expect(page.locator('.tl-thumbs .thumb-pending')).toHaveCount(0);
+});
+
+test('while a job runs: the viewer says which frames are unfinished, stages have names, the export counts the whole clip with a time left', async ({ page }) => {
+  test.setTimeout(180_000);
+  await openSample(page);
+  await goToFrame(page, 49);
+  await press(page, 'o'); // the range is 0..49: frames 50..99 are copied after the engine
+  await goToFrame(page, 49);
+  await page.getByTestId('run-inpaint').click();
+  await expect(page.getByTestId('result-hud')).toContainText('Frame 49 is not finished yet');
+  const statuses = new Set<string>();
+  await expect
+    .poll(
+      async () => {
+        statuses.add((await page.getByTestId('status-bar').getByTestId('status-job').textContent()) ?? '');
+        return page.getByTestId('job-progress').getAttribute('data-state');
+      },
+      { timeout: 150_000, intervals: [100] },
+    )
+    .toBe('done');
+  // Once every frame of the range was done the bar named what followed, instead of "Removing… 50/50".
+  expect([...statuses].filter((s) => /Removing… 50\/50/.test(s))).toEqual([]);
+  expect([...statuses].some((s) => /Copying the frames outside the in\/out range|Finishing the file/.test(s))).toBe(true);
+
+  const out = path.resolve('test-results/newcomer/range-clean.mp4');
+  rmSync(out, { force: true });
+  await page.getByTestId('export-video').click();
+  await pathDialog(page, out);
+  const counts = new Set<string>();
+  await expect
+    .poll(
+      async () => {
+        counts.add((await page.getByTestId('export-count').textContent()) ?? '');
+        return page.getByTestId('export-progress').getAttribute('data-state');
+      },
+      { timeout: 60_000, intervals: [50] },
+    )
+    .toBe('done');
+  // The export writes all 100 frames of the clip: its counter says so from the start.
+  expect([...counts].filter((c) => /\/\d+$/.test(c) && !c.endsWith('/100'))).toEqual([]);
 });
