@@ -4,6 +4,7 @@ import type { DragEvent } from 'react';
 import { useStore } from 'zustand';
 import { Viewer } from './canvas/Viewer';
 import { useEditor, useEditorState } from './editor/context';
+import { ConnectionBanner } from './panels/ConnectionBanner';
 import { DialogHost, HelpOverlay, RecoveryDialog, Toasts } from './panels/Dialogs';
 import { JobPanel, RunBar } from './panels/JobPanel';
 import { LayerPanel } from './panels/LayerPanel';
@@ -74,6 +75,7 @@ export function App() {
       <RecoveryDialog />
       <HelpOverlay />
       <Toasts />
+      <ConnectionBanner />
       {dropping && <div className="drop-overlay">Drop a video to open it</div>}
     </div>
   );

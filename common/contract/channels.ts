@@ -25,13 +25,15 @@ const frameCountArg = z.number().int().min(1).max(MAX_FRAME_COUNT);
 const taskId = z.string().regex(/^[a-zA-Z0-9_-]{1,64}$/);
 const mediaId = z.string().regex(/^[a-f0-9]{8,64}$/);
 const none = z.object({}).strict();
+/** The page (tab or window) a call comes from, kept across its reloads: whose autosave is whose. */
+const clientId = z.string().regex(/^[a-zA-Z0-9_-]{1,40}$/);
 
 export const calls = {
   'app.info': call(none).returns<AppInfo>(),
   /** What a bug report needs (the About box; `cleanplate doctor` prints the same). Takes a few seconds. */
   'app.about': call(none).returns<Diagnostics>(),
   /** The project to show at start (last opened or the bundled sample) and any crash-recovery offers. */
-  'app.initialState': call(none).returns<InitialState>(),
+  'app.initialState': call(z.object({ clientId: clientId.optional() }).strict()).returns<InitialState>(),
 
   'dialog.openVideo': call(none).returns<{ path: string | null }>(),
   'dialog.openProject': call(none).returns<{ path: string | null }>(),
@@ -45,7 +47,7 @@ export const calls = {
   'project.newFromVideo': call(z.object({ videoPath: filePath }).strict()).returns<OpenedProject>(),
   'project.save': call(z.object({ doc: ProjectDocSchema, path: filePath }).strict()).returns<{ path: string }>(),
   /** Written to the autosave folder every few seconds while there are unsaved edits. */
-  'project.autosave': call(z.object({ doc: ProjectDocSchema, projectPath: filePath.nullable() }).strict()).returns<{ ok: true }>(),
+  'project.autosave': call(z.object({ doc: ProjectDocSchema, projectPath: filePath.nullable(), clientId: clientId.optional() }).strict()).returns<{ ok: true }>(),
   'project.recover': call(z.object({ id: z.string().regex(/^[a-zA-Z0-9_-]{1,80}$/) }).strict()).returns<OpenedProject>(),
   'project.discardRecovery': call(z.object({ id: z.string().regex(/^[a-zA-Z0-9_-]{1,80}$/) }).strict()).returns<{ ok: true }>(),
   'project.recent': call(none).returns<RecentProject[]>(),

@@ -83,6 +83,10 @@ export interface RecoveryOffer {
   projectPath: string | null;
   name: string;
   autosavedAt: string;
+  /** Left by a session that ended without closing ('crash'), or by this page before it was reloaded ('reload'). */
+  reason: 'crash' | 'reload';
+  /** When the project file was last saved (null: never saved, or the file is gone). */
+  projectSavedAt: string | null;
 }
 
 export interface InitialState {

@@ -68,15 +68,15 @@ export async function createServices(ctx: ServiceContext): Promise<Services> {
       fileDrop: ctx.host === 'electron' ? 'path' : 'upload',
     }),
     'app.about': () => gatherDiagnostics({ appVersion: ctx.appVersion, userDataDir: paths.root, modelsDir: models.dir, engine: () => engineDiagnosticsInEngine(engines) }),
-    'app.initialState': () => projects.initialState(ctx.openAtStartup?.() ?? null),
+    'app.initialState': ({ clientId }) => projects.initialState(ctx.openAtStartup?.() ?? null, clientId ?? null),
     ...dialogHandlers(ctx.dialogs, access),
 
     'project.openSample': () => projects.openSample(),
     'project.open': ({ path: file }) => projects.open(file),
     'project.newFromVideo': ({ videoPath }) => projects.newFromVideo(videoPath),
     'project.save': ({ doc, path: file }) => projects.save(doc, file),
-    'project.autosave': async ({ doc, projectPath }) => {
-      await projects.autosave(doc, projectPath);
+    'project.autosave': async ({ doc, projectPath, clientId }) => {
+      await projects.autosave(doc, projectPath, clientId ?? null);
       return { ok: true as const };
     },
     'project.recover': ({ id }) => projects.recover(id),

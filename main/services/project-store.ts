@@ -113,8 +113,8 @@ export class ProjectStore {
     return { path: file };
   }
 
-  autosave(doc: ProjectDoc, projectPath: string | null): Promise<void> {
-    return this.o.recovery.autosave(doc, projectPath);
+  autosave(doc: ProjectDoc, projectPath: string | null, clientId: string | null = null): Promise<void> {
+    return this.o.recovery.autosave(doc, projectPath, clientId);
   }
 
   async recover(id: string): Promise<OpenedProject> {
@@ -134,10 +134,10 @@ export class ProjectStore {
 
   /**
    * What to show at start: a project the OS asked to open, else the last project, else the sample;
-   * plus recovery offers. A project that cannot be reopened falls back to the sample with a notice.
+   * plus recovery offers (crashed sessions', and what this page autosaved before a reload). A project that cannot be reopened falls back to the sample with a notice.
    */
-  async initialState(requested: string | null): Promise<InitialState> {
-    const recovery = this.o.recovery.pendingOffers();
+  async initialState(requested: string | null, clientId: string | null = null): Promise<InitialState> {
+    const recovery = await this.o.recovery.offersFor(clientId);
     const candidate = requested ?? (await this.o.recent.list())[0]?.path ?? null;
     if (candidate) {
       try {

@@ -14,6 +14,9 @@ export type { Action, ActionContext, ActionGroup, ActionHandler, ActionId } from
 export { ActionRegistry, isMacPlatform } from './registry';
 
 const hasDoc = (ctx: ActionContext) => !!ctx.ops.doc();
+/** Needs the host to answer now (saving does not: a save waits for the host to come back). */
+const online = (ctx: ActionContext) => ctx.ops.online();
+const docOnline = (ctx: ActionContext) => hasDoc(ctx) && online(ctx);
 
 function step(frames: number) {
   return (ctx: ActionContext) => {
@@ -43,16 +46,16 @@ function brush(change: (s: { brushRadius: number; brushHardness: number }) => Pa
 }
 
 export const actionHandlers: Record<ActionId, ActionHandler> = {
-  'open-video': { perform: (c) => c.commands.openVideo() },
-  'open-project': { perform: (c) => c.commands.openProject() },
-  'open-sample': { perform: (c) => c.commands.openSample() },
+  'open-video': { enabled: online, perform: (c) => c.commands.openVideo() },
+  'open-project': { enabled: online, perform: (c) => c.commands.openProject() },
+  'open-sample': { enabled: online, perform: (c) => c.commands.openSample() },
   save: { enabled: hasDoc, perform: (c) => c.commands.save() },
   'save-as': { enabled: hasDoc, perform: (c) => c.commands.saveAs() },
-  'import-masks': { enabled: hasDoc, perform: (c) => c.commands.importMasks() },
-  'export-masks': { enabled: hasDoc, perform: (c) => c.commands.exportMasks() },
-  'export-video': { enabled: hasDoc, perform: (c) => c.commands.exportVideo() },
-  'import-models': { perform: (c) => c.commands.importModels() },
-  'download-models': { perform: (c) => c.commands.downloadModels() },
+  'import-masks': { enabled: docOnline, perform: (c) => c.commands.importMasks() },
+  'export-masks': { enabled: docOnline, perform: (c) => c.commands.exportMasks() },
+  'export-video': { enabled: docOnline, perform: (c) => c.commands.exportVideo() },
+  'import-models': { enabled: online, perform: (c) => c.commands.importModels() },
+  'download-models': { enabled: online, perform: (c) => c.commands.downloadModels() },
 
   undo: { enabled: (c) => c.ops.canUndo(), perform: (c) => c.ops.undo() },
   redo: { enabled: (c) => c.ops.canRedo(), perform: (c) => c.ops.redo() },
@@ -102,11 +105,11 @@ export const actionHandlers: Record<ActionId, ActionHandler> = {
   'zoom-in': { perform: (c) => c.view.zoomBy(1.25) },
   'zoom-out': { perform: (c) => c.view.zoomBy(0.8) },
 
-  'propagate-forward': { enabled: hasDoc, perform: (c) => c.commands.propagate('forward') },
-  'propagate-backward': { enabled: hasDoc, perform: (c) => c.commands.propagate('backward') },
+  'propagate-forward': { enabled: docOnline, perform: (c) => c.commands.propagate('forward') },
+  'propagate-backward': { enabled: docOnline, perform: (c) => c.commands.propagate('backward') },
 
-  'run-inpaint': { enabled: hasDoc, perform: (c) => c.commands.runJob() },
-  'cancel-job': { perform: (c) => c.commands.cancelJob() },
+  'run-inpaint': { enabled: docOnline, perform: (c) => c.commands.runJob() },
+  'cancel-job': { enabled: online, perform: (c) => c.commands.cancelJob() },
 
   help: { perform: (c) => c.ops.setSession((s) => void (s.helpOpen = !s.helpOpen)) },
 };

@@ -14,7 +14,9 @@ import type { MediaRef } from '../../common/contract/define';
 import type { AppInfo } from '../../common/contract/types';
 import { ContractError } from './contract-error';
 import { createWebBridge } from './web-client';
-import type { WebBridge } from './web-client';
+import type { ConnectionState, WebBridge } from './web-client';
+
+export type { ConnectionState } from './web-client';
 
 export { ContractError } from './contract-error';
 
@@ -44,6 +46,8 @@ export interface HostConnection {
   resolveDroppedFile(file: File): Promise<string>;
   /** What this host can do (cached). `nativeDialogs` false: ask for paths in the page instead of api.dialog.*. */
   info(): Promise<AppInfo>;
+  /** Whether the host answers (the web host can die or hang; Electron's main process is always there). */
+  connection: { state(): ConnectionState; subscribe(listener: (state: ConnectionState) => void): () => void };
 }
 
 function unwrap(calls: BridgeCalls): Api {
@@ -84,5 +88,6 @@ export function connectHost(): HostConnection {
       });
       return info;
     },
+    connection: web?.connection ?? { state: () => 'online', subscribe: () => () => undefined },
   };
 }

@@ -24,7 +24,7 @@ import { createSelectTool } from '../tools/select';
 import type { SelectTool } from '../tools/select';
 import { createOverlayStore } from '../tools/types';
 import type { OverlayStore, Tool, ToolEnv, ToolKey } from '../tools/types';
-import { boot, startBackground } from './background';
+import { boot, pageClientId, startBackground } from './background';
 import { EditorCommands } from './commands';
 import { DialogController } from './dialogs';
 import { subscribeHostEvents } from './hostEvents';
@@ -39,6 +39,8 @@ import type { Size } from './viewport';
 export interface EditorOptions {
   /** Runs `cb` once before the next paint (requestAnimationFrame); tests pass their own. */
   schedule?: (cb: () => void) => void;
+  /** This page's id across reloads (background.ts pageClientId); tests pass their own. */
+  clientId?: string | null;
 }
 
 /** The viewer's size and the zoom actions that need it. */
@@ -140,12 +142,14 @@ export class Editor implements ActionContext {
   readonly inspect: Inspection = createInspection();
   private stop: (() => void) | null = null;
   private readonly schedule: (cb: () => void) => void;
+  private readonly clientId: string | null;
 
   constructor(
     readonly host: HostConnection,
     options: EditorOptions = {},
   ) {
     this.schedule = options.schedule ?? ((cb) => void requestAnimationFrame(() => cb()));
+    this.clientId = options.clientId === undefined ? pageClientId() : options.clientId;
     this.media = new MediaSession({ frameRef: async (mediaId, index) => (await host.api.media.frame({ mediaId, index })).ref, mediaUrl: (ref) => host.mediaUrl(ref) });
     this.tools = new ToolController(this.ops, this.schedule);
     this.view = new ViewController(this.ops);
@@ -156,7 +160,18 @@ export class Editor implements ActionContext {
       ops: this.ops,
       media: this.media,
       dialogs: this.dialogs,
+      clientId: this.clientId,
       onProjectShown: () => void this.inspect.projectLoads++,
+    });
+  }
+
+  /** Mirrors the host connection into the store; coming back after being offline re-opens the video there. */
+  private watchConnection(): () => void {
+    this.ops.setHost({ connection: this.host.connection.state() });
+    return this.host.connection.subscribe((state) => {
+      const was = this.store.getState().connection;
+      this.ops.setHost({ connection: state });
+      if (was === 'offline' && state === 'online') void this.commands.reconnected();
     });
   }
 
@@ -198,10 +213,11 @@ export class Editor implements ActionContext {
         run: (id) => void this.run(id),
       }),
       installKeyboard({ space: this.space, forKey: (e: KeyLike) => this.actions.forKey(e), run: (id) => void this.run(id), blocked: () => this.modalOpen() }),
-      startBackground({ host: this.host, store: this.store, ops: this.ops, commands: this.commands }),
+      startBackground({ host: this.host, clientId: this.clientId, store: this.store, ops: this.ops, commands: this.commands }),
+      this.watchConnection(),
     ];
     (window as unknown as { __cleanplate: unknown }).__cleanplate = createTestHooks({ store: this.store, ops: this.ops, media: this.media, inspect: this.inspect });
-    void boot({ host: this.host, store: this.store, ops: this.ops, commands: this.commands });
+    void boot({ host: this.host, clientId: this.clientId, store: this.store, ops: this.ops, commands: this.commands });
     this.stop = () => {
       stops.forEach((s) => s());
       this.dialogs.close();

@@ -9,10 +9,29 @@ import type { EditorOps, EditorStore } from '../state/store';
 import type { EditorCommands } from './commands';
 
 const PREFERENCES_KEY = 'cleanplate.preferences.v1';
+const CLIENT_KEY = 'cleanplate.client';
+
+/**
+ * This page's id: kept in sessionStorage, so a reload keeps it and another tab or window has its
+ * own. The host offers a page what it autosaved before it was reloaded, and not another page's work.
+ */
+export function pageClientId(): string | null {
+  try {
+    let id = sessionStorage.getItem(CLIENT_KEY);
+    if (!id || !/^[a-zA-Z0-9_-]{1,40}$/.test(id)) {
+      id = `p${Array.from(crypto.getRandomValues(new Uint8Array(8)), (b) => b.toString(16).padStart(2, '0')).join('')}`;
+      sessionStorage.setItem(CLIENT_KEY, id);
+    }
+    return id;
+  } catch {
+    return null; // storage disabled: reload recovery is simply not offered
+  }
+}
 export const AUTOSAVE_INTERVAL_MS = 4000;
 
 export interface BackgroundDeps {
   host: HostConnection;
+  clientId: string | null;
   store: EditorStore;
   ops: EditorOps;
   commands: EditorCommands;
@@ -52,7 +71,7 @@ function keepPreferences(store: EditorStore): () => void {
 export async function boot(d: BackgroundDeps): Promise<void> {
   loadPreferences(d.ops);
   try {
-    const [info, initial] = await Promise.all([d.host.info(), d.host.api.app.initialState()]);
+    const [info, initial] = await Promise.all([d.host.info(), d.host.api.app.initialState(d.clientId ? { clientId: d.clientId } : {})]);
     d.ops.setHost({ appInfo: info, recovery: initial.recovery });
     if (!d.store.getState().history) d.commands.showProject(initial.project);
   } catch (err) {

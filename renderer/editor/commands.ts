@@ -20,6 +20,8 @@ export interface CommandDeps {
   ops: EditorOps;
   media: MediaSession;
   dialogs: DialogController;
+  /** This page's id, kept across its reloads: the host offers it what it autosaved before one. */
+  clientId: string | null;
   /** Called after a project is shown (test hooks count them). */
   onProjectShown(): void;
 }
@@ -42,6 +44,8 @@ function stem(path: string): string {
 
 export class EditorCommands {
   private lastAutosaveError = '';
+  /** A save is on its way: an autosave now could land after it and look newer than the saved file. */
+  private saving = false;
 
   constructor(private readonly d: CommandDeps) {}
 
@@ -168,24 +172,50 @@ export class EditorCommands {
     }
     const token = this.ops.token();
     const target = path;
-    const saved = await this.guard(() => this.api.project.save({ doc, path: target }));
+    // Unreachable host: the save waits in the bridge's queue and goes through when it is back.
+    const waited = !this.ops.online();
+    if (waited) {
+      this.ops.setHost({ pendingSaves: this.state().pendingSaves + 1 });
+      this.ops.message('info', `The host is unreachable: saving ${baseName(target)} waits and goes through when it is back.`);
+    }
+    this.saving = true;
+    const saved = await this.guard(() => this.api.project.save({ doc, path: target })).finally(() => {
+      this.saving = false;
+      if (waited) this.ops.setHost({ pendingSaves: Math.max(0, this.state().pendingSaves - 1) });
+    });
     if (saved) {
       this.ops.markSaved(saved.path, token);
       this.ops.markAutosaved(token);
-      this.ops.message('info', `Saved ${baseName(saved.path)}`);
+      this.ops.message('info', waited ? `Saved ${baseName(saved.path)} (it waited for the host to come back)` : `Saved ${baseName(saved.path)}`);
       void this.refreshRecent();
     }
   }
 
-  /** Writes the autosave when there are edits it does not hold yet. */
+  /** Back online after the host was unreachable: it may be a new host process, which has to open the video again. */
+  async reconnected(): Promise<void> {
+    this.ops.message('info', 'Reconnected to the Cleanplate host.');
+    const doc = this.ops.doc();
+    const mediaId = this.state().media?.mediaId;
+    if (doc && mediaId) {
+      const opened = await this.api.project.newFromVideo({ videoPath: doc.source.path }).catch(() => null);
+      if (opened && opened.media.mediaId !== mediaId) this.ops.message('error', `${baseName(doc.source.path)} changed on disk while the host was away; open the project again.`);
+    }
+    void this.refreshModels();
+  }
+
+  /**
+   * Writes the autosave when there are edits it does not hold yet. Undoing back to the saved state
+   * writes it too, so an autosave of undone edits is not offered after a crash (the host drops an
+   * autosave that holds exactly the saved work).
+   */
   async autosaveNow(): Promise<void> {
     const doc = this.ops.doc();
     const state = this.state();
-    if (!doc || this.ops.inGesture()) return;
+    if (!doc || this.ops.inGesture() || this.saving || !this.ops.online()) return;
     const token = this.ops.token();
-    if (token === state.autosavedToken || token === state.savedToken) return;
+    if (token === state.autosavedToken || (token === state.savedToken && state.autosavedToken === 0)) return;
     try {
-      await this.api.project.autosave({ doc, projectPath: state.projectPath });
+      await this.api.project.autosave({ doc, projectPath: state.projectPath, ...(this.d.clientId ? { clientId: this.d.clientId } : {}) });
       this.ops.markAutosaved(token);
     } catch (err) {
       // An autosave failing every few seconds must not flood the user: report once per kind of failure.

@@ -29,6 +29,8 @@ export interface TestHooks {
   doc(): unknown;
   session(): unknown;
   history(): { undo: number; redo: number; labels: string[] };
+  /** Whether the document as it stands is saved, and whether the autosave holds it. */
+  saveState(): { saved: boolean; autosaved: boolean };
   /** Pixels > 0 of rasterizeMask at `frame` (default: the current one), at `width` x `height` (default: the proxy size). */
   maskPixels(frame?: number, width?: number, height?: number): number;
   /** The combined mask's value (0..255) at source pixel (x, y) of `frame`, rasterized at the source size. */
@@ -64,6 +66,11 @@ export function createTestHooks(d: { store: EditorStore; ops: EditorOps; media: 
     history: () => {
       const h = store.getState().history;
       return { undo: h?.past.length ?? 0, redo: h?.future.length ?? 0, labels: h?.past.map((e) => e.label) ?? [] };
+    },
+    saveState() {
+      const s = store.getState();
+      const token = ops.token();
+      return { saved: token === s.savedToken, autosaved: token === s.autosavedToken };
     },
     maskPixels(frame, width, height) {
       const doc = ops.doc();

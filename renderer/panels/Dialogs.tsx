@@ -96,7 +96,26 @@ export function DialogHost() {
   );
 }
 
-/** Offered at start when a previous session ended without saving its edits. */
+function when(iso: string): string {
+  return new Date(iso).toLocaleString();
+}
+
+/** Why there is something to recover, and how it relates to the saved project. */
+function RecoveryMessage({ offer }: { offer: RecoveryOffer }) {
+  const cause = offer.reason === 'reload' ? 'This page was reloaded before these edits were saved.' : 'Cleanplate did not close normally.';
+  const holds = offer.projectPath
+    ? offer.projectSavedAt
+      ? `holds edits made after ${offer.projectPath} was last saved (${when(offer.projectSavedAt)}).`
+      : `holds edits to ${offer.projectPath}, which is no longer there.`
+    : 'holds edits to a project that was never saved.';
+  return (
+    <>
+      {cause} The autosave of <b>{offer.name}</b> from {when(offer.autosavedAt)} {holds}
+    </>
+  );
+}
+
+/** Offered at start when a previous session, or this page before a reload, left edits that were not saved. */
 export function RecoveryDialog() {
   const editor = useEditor();
   const offers = useEditorState((s) => s.recovery);
@@ -129,9 +148,8 @@ export function RecoveryDialog() {
         </>
       }
     >
-      <div>
-        Cleanplate did not close normally. An autosave of <b>{offer.name}</b> from {new Date(offer.autosavedAt).toLocaleString()} holds edits that were never saved
-        {offer.projectPath ? ` to ${offer.projectPath}` : ''}.
+      <div data-testid="recovery-message">
+        <RecoveryMessage offer={offer} />
       </div>
       {offers.length > 1 && <div className="hint">{offers.length - 1} more autosave(s) will be offered after this one.</div>}
     </Modal>

@@ -300,6 +300,7 @@ export function RunBar() {
   const running = useEditorState((s) => isActive(latestTask(s, 'render')?.task));
   const ready = useEditorState((s) => latestTask(s, 'render')?.task.state === 'done');
   const exporting = useEditorState((s) => isActive(latestTask(s, 'export')?.task));
+  const online = useEditorState((s) => s.connection !== 'offline');
   if (!doc) return null;
   const ex = doc.export;
   return (
@@ -317,7 +318,7 @@ export function RunBar() {
         <button
           className="primary"
           data-testid="export-video"
-          disabled={!ready || exporting}
+          disabled={!ready || exporting || !online}
           title={ready ? editor.tooltip('export-video') : 'Run the removal first; export writes its result at full quality'}
           onClick={() => void editor.commands.exportResult(ex.format, ex.crf, null)}
         >

@@ -53,6 +53,10 @@ export interface EditorState {
   /** How much of the clip the host's proxy frame cache holds. */
   frameCache: { cached: number; total: number } | null;
   messages: Message[];
+  /** Whether the host answers ('connecting' until the first answer; the web host can die or hang). */
+  connection: 'connecting' | 'online' | 'offline';
+  /** Saves asked for while the host was unreachable, waiting to go through. */
+  pendingSaves: number;
 }
 
 /** The most recent task of a kind (renders: the one whose results the viewer shows). */
@@ -87,6 +91,8 @@ export function initialEditorState(): EditorState {
     thumbnailsVersion: 0,
     frameCache: null,
     messages: [],
+    connection: 'connecting',
+    pendingSaves: 0,
   };
 }
 
@@ -245,7 +251,11 @@ export function editorOps(store: EditorStore) {
     bumpResults() {
       store.setState((s) => void (s.resultsVersion += 1));
     },
-    setHost(patch: Partial<Pick<EditorState, 'models' | 'appInfo' | 'recent' | 'recovery' | 'thumbnailsVersion' | 'frameCache' | 'booting'>>) {
+    /** False while the host does not answer: what needs it is disabled (saves wait instead). */
+    online(): boolean {
+      return get().connection !== 'offline';
+    },
+    setHost(patch: Partial<Pick<EditorState, 'models' | 'appInfo' | 'recent' | 'recovery' | 'thumbnailsVersion' | 'frameCache' | 'booting' | 'connection' | 'pendingSaves'>>) {
       store.setState((s) => void Object.assign(s, patch));
     },
 

@@ -205,7 +205,8 @@ function Thumbnails({ doc, ppf, lane, mediaId }: { doc: ProjectDoc; ppf: number;
     const index = sorted[nearestIndex(sorted, centreFrame)]!;
     const style = { left: k * thumbW, width: thumbW };
     if (Math.abs(index - centreFrame) > nearEnough) slots.push(<div key={k} className="thumb-pending" style={style} />);
-    else slots.push(<img key={k} src={media.url(media.thumbnails.get(index)!)} alt="" draggable={false} style={style} />);
+    // A thumbnail that failed to load (the host went away meanwhile) leaves its slot dark, not a broken-image icon.
+    else slots.push(<img key={k} src={media.url(media.thumbnails.get(index)!)} alt="" draggable={false} style={style} onError={(e) => void (e.currentTarget.style.visibility = 'hidden')} />);
   }
   return <>{slots}</>;
 }

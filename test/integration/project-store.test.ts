@@ -2,7 +2,7 @@
 // disk refuses), opening with clear one-line errors for broken/newer/foreign files, the source video
 // found next to a moved project, the recent list, and autosaves offered only after a crash.
 import { spawn, spawnSync } from 'node:child_process';
-import { closeSync, ftruncateSync, openSync, utimesSync } from 'node:fs';
+import { closeSync, ftruncateSync, openSync, statSync, utimesSync } from 'node:fs';
 import WebSocket from 'ws';
 import { MAX_DOCUMENT_BYTES } from '../../common/contract/define';
 import { copyFileSync, existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
@@ -243,6 +243,51 @@ describe('autosave and recovery', () => {
     ftruncateSync(fd, MAX_DOCUMENT_BYTES + 1); // sparse: nothing is written
     closeSync(fd);
     await expect(store.open(huge)).rejects.toThrow(`huge.cleanplate is 32 MB, larger than any Cleanplate project (at most 32 MB); choose a .cleanplate file saved by Cleanplate.`);
+  });
+
+  it('offers a reloaded page what it autosaved, and no other page', async () => {
+    const userData = path.join(base, 'u-reload');
+    const { store, recovery } = await makeStore(userData);
+    const doc = { ...(await newDoc(store)), range: { in: 3, out: 7 } };
+    await store.autosave(doc, null, 'tab-a');
+    await store.autosave({ ...doc, range: { in: 4, out: 7 } }, null, 'tab-b'); // another tab, still open
+    const offers = await recovery.offersFor('tab-a');
+    expect(offers).toHaveLength(1);
+    expect(offers[0]).toMatchObject({ reason: 'reload', projectPath: null, projectSavedAt: null });
+    expect(await recovery.offersFor(null)).toEqual([]);
+    expect(recovery.pendingOffers()).toEqual([]); // nothing crashed
+    const recovered = await store.recover(offers[0]!.id);
+    expect(recovered.doc.range).toEqual({ in: 3, out: 7 });
+    // Still this session's autosave: offered again on the next reload until saved or discarded.
+    expect(await recovery.offersFor('tab-a')).toHaveLength(1);
+    await recovery.discard(offers[0]!.id);
+    expect(await recovery.offersFor('tab-a')).toEqual([]);
+    expect(await recovery.offersFor('tab-b')).toHaveLength(1);
+    await recovery.end();
+  });
+
+  it('after a crash: drops an autosave holding exactly the saved work, and says when the project was saved', async () => {
+    const userData = path.join(base, 'u-after-save');
+    const { store: setup } = await makeStore(path.join(base, 'u-after-save-setup'));
+    const doc = await newDoc(setup);
+    const dir = path.join(base, 'after-save');
+    mkdirSync(dir, { recursive: true });
+    const same = (await setup.save(doc, path.join(dir, 'same'))).path;
+    const edited = (await setup.save(doc, path.join(dir, 'edited'))).path;
+    // A session that is gone (no lock) autosaved both after they were saved: one raced the save and
+    // holds the saved work, the other holds an edit made after the save.
+    const autosaveDir = path.join(userData, 'autosave');
+    mkdirSync(autosaveDir, { recursive: true });
+    const later = new Date(Date.now() + 2_000).toISOString();
+    const write = (name: string, projectPath: string, d: ProjectDoc) =>
+      writeFileSync(path.join(autosaveDir, `${name}.json`), JSON.stringify({ format: 'cleanplate-autosave', sessionId: 'gone', clientId: 'tab', projectPath, name: path.basename(projectPath), autosavedAt: later, doc: d }));
+    write('gone-tab-same', same, doc);
+    write('gone-tab-edited', edited, { ...doc, range: { in: 1, out: 5 } });
+    const { recovery } = await makeStore(userData);
+    const offers = recovery.pendingOffers();
+    expect(offers.map((o) => o.projectPath)).toEqual([edited]);
+    expect(offers[0]).toMatchObject({ reason: 'crash', projectSavedAt: new Date(statSync(edited).mtimeMs).toISOString() });
+    expect(readdirSync(autosaveDir).sort()).toEqual(['gone-tab-edited.json']);
   });
 
   it('offers what a killed host autosaved, except projects saved since, and recovers it', async () => {

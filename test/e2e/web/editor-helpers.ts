@@ -9,6 +9,7 @@ export interface Hooks {
   doc(): { layers: { id: string; kind: string; name: string; visible: boolean; shapes?: { keys: { frame: number }[] }[]; strokes?: unknown[] }[]; source: { width: number; height: number; frameCount: number }; range: { in: number; out: number } } | null;
   session(): { frame: number; view: { x: number; y: number; zoom: number }; tool: string };
   history(): { undo: number; redo: number; labels: string[] };
+  saveState(): { saved: boolean; autosaved: boolean };
   maskPixels(frame?: number, width?: number, height?: number): number;
   maskValueAt(frame: number, x: number, y: number): number;
   overlay(): { frame: number; width: number; height: number; maskedPixels: number };
@@ -30,6 +31,7 @@ export function hooks(page: Page) {
     doc: () => page.evaluate(() => (window as unknown as W).__cleanplate.doc()),
     frame: () => page.evaluate(() => (window as unknown as W).__cleanplate.session().frame),
     history: () => page.evaluate(() => (window as unknown as W).__cleanplate.history()),
+    saveState: () => page.evaluate(() => (window as unknown as W).__cleanplate.saveState()),
     maskPixels: (frame: number, width?: number, height?: number) => page.evaluate(([f, w, hh]) => (window as unknown as W).__cleanplate.maskPixels(f, w, hh), [frame, width, height] as const),
     maskValueAt: (frame: number, x: number, y: number) => page.evaluate(([f, xx, yy]) => (window as unknown as W).__cleanplate.maskValueAt(f, xx, yy), [frame, x, y] as const),
     overlay: () => page.evaluate(() => (window as unknown as W).__cleanplate.overlay()),
