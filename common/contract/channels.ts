@@ -8,7 +8,7 @@ import type { ActionId } from '../actions';
 import { call, event } from './define';
 import type { MediaRef } from './define';
 import { ExportFormatSchema, MAX_FRAME_COUNT, MAX_FRAME_SIDE, ProjectDocSchema } from '../project/schema';
-import type { AppInfo, Diagnostics, ImportedMask, InitialState, MediaInfo, ModelsStatus, OpenedProject, ProbeResult, PropagatedKeyPatch, RecentProject, Task } from './types';
+import type { AppInfo, Diagnostics, ImportedMask, InitialState, MediaInfo, ModelsStatus, OpenedProject, ProbeResult, PropagatedKeyPatch, RecentProject, StoredResults, Task } from './types';
 
 /** An absolute path (POSIX, `C:\\…` or a UNC share): a relative one would resolve against the host's working folder. */
 export function isAbsolutePath(p: string): boolean {
@@ -84,6 +84,9 @@ export const calls = {
       .strict(),
   ).returns<Task<'propagate'>>(),
 
+  /** The render result kept for this document's source and mode, with what made each frame (null: none). */
+  'results.get': call(z.object({ doc: ProjectDocSchema, mode: z.enum(['inpaint', 'outpaint']) }).strict()).returns<StoredResults | null>(),
+
   'export.start': call(
     z
       .object({
@@ -111,7 +114,7 @@ export const events = {
   /** A task ended (state done, failed or cancelled, with its one-line message). Sent once per task. */
   'task.finished': event<{ task: Task }>(),
   /** A final output frame of a render exists; `ref` is its preview JPEG. */
-  'job.frame': event<{ taskId: string; index: number; ref: MediaRef }>(),
+  'job.frame': event<{ taskId: string; index: number; ref: MediaRef; reused?: boolean }>(),
   /** A one-line notice while a render or propagation runs (provider fallback, out-of-memory retry, ...). */
   'job.notice': event<{ taskId: string; message: string }>(),
   /** Mask propagation created or updated a key; the payload carries the edit to apply. */

@@ -123,6 +123,8 @@ export interface RenderDetail {
   range: { in: number; out: number };
   /** Frames whose final result exists. */
   finishedFrames: number;
+  /** Of those, frames kept from the last run because their inputs did not change. */
+  reusedFrames: number;
   totalFrames: number;
   /** The execution provider in use, once the engine has started. */
   device: string | null;
@@ -130,6 +132,14 @@ export interface RenderDetail {
   previewPrefix: MediaRef;
   /** Canvas scale of an outpainting render (its frames are larger than the source); null for removal. */
   outpaint: { scaleH: number; scaleW: number } | null;
+}
+
+/** A render's result kept in the cache (results.get): what each frame was made from, and its preview. */
+export interface StoredResults {
+  /** Pass as `renderId` to export.start. */
+  resultId: string;
+  /** Frames of the range the last completed run made; `fingerprint` is common/project/fingerprint.ts's. */
+  frames: { index: number; fingerprint: string; ref: MediaRef }[];
 }
 
 export interface PropagateDetail {

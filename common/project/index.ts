@@ -9,3 +9,5 @@ export { commands } from './commands';
 export type { Command, CommandArgs, CommandName, LayerInput, LayerProps, ShapeInput, StrokeInput } from './commands';
 export { formatPath } from './path';
 export { keyedRange, layerActiveAt, layerActiveRange } from './active-range';
+export { frameFingerprints, renderSettingsKey } from './fingerprint';
+export type { RenderMode } from './fingerprint';

@@ -31,6 +31,13 @@ export interface JobSpec {
   output: OutputSpec;
   /** Where to write a preview JPEG per final frame (`<dir>/<index 6 digits>.jpg`), for the UI. */
   previews?: { dir: string; maxWidth: number; maxHeight: number } | null;
+  /**
+   * An earlier result of the same source, mode and output size (a video of the whole clip) and the
+   * fingerprint of each frame it made (common/project/fingerprint.ts): frames of the range whose
+   * fingerprint is unchanged are copied from it instead of being computed again. Needs document or
+   * no masks (mask files have no fingerprints).
+   */
+  reuse?: { video: string; fingerprints: Record<number, string> } | null;
 }
 
 export interface JobStartInfo {
@@ -46,8 +53,11 @@ export interface JobStartInfo {
 export interface JobHooks {
   started?(info: JobStartInfo): void;
   progress?(stage: string, done: number, total: number): void;
-  /** Frame `index` (source index) is final: encoded, and its preview written if asked for. */
-  frame?(index: number): void;
+  /**
+   * Frame `index` (source index) is final: encoded, and its preview written if asked for — or, with
+   * `reused`, copied from `spec.reuse`'s result (no preview written: the earlier one stands).
+   */
+  frame?(index: number, reused?: boolean): void;
   notice?(message: string): void;
 }
 
@@ -58,4 +68,8 @@ export interface JobResult {
   engine: EngineId;
   device: string;
   output: string;
+  /** Renders: the fingerprint of each frame of the range, in order (null for mask files); what `reuse` takes next time. */
+  fingerprints?: string[] | null;
+  /** Renders: frames of the range copied from `spec.reuse` rather than computed. */
+  reused?: number;
 }

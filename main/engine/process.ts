@@ -88,7 +88,7 @@ link.onMessage((m) => {
           {
             started: (info) => link.send({ type: 'started', jobId: m.jobId, info }),
             progress: (stage, done, total) => link.send({ type: 'progress', jobId: m.jobId, stage, done, total }),
-            frame: (index) => link.send({ type: 'frame', jobId: m.jobId, index }),
+            frame: (index, reused) => link.send({ type: 'frame', jobId: m.jobId, index, ...(reused ? { reused } : {}) }),
             notice: (message) => link.send({ type: 'notice', jobId: m.jobId, message }),
           },
           signal,

@@ -33,7 +33,8 @@ export type EngineToHost =
   | { type: 'ready'; pid: number }
   | { type: 'started'; jobId: string; info: JobStartInfo }
   | { type: 'progress'; jobId: string; stage: string; done: number; total: number }
-  | { type: 'frame'; jobId: string; index: number }
+  /** `reused`: copied from the earlier result the job was given, not computed (JobHooks.frame). */
+  | { type: 'frame'; jobId: string; index: number; reused?: boolean }
   | { type: 'notice'; jobId: string; message: string }
   /** Mask propagation produced a key: `patch` is the layer edit (see main/engine/mask-propagation.ts). */
   | { type: 'propagatedKey'; jobId: string; frame: number; patch: PropagatedKeyPatch }

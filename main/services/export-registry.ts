@@ -18,8 +18,8 @@ export class ExportRegistry {
     private readonly tasks: TaskRegistry,
   ) {}
 
-  start(args: { renderId: string; path: string; format: ExportFormat; crf: number }): Task<'export'> {
-    const { video, doc } = this.jobs.result(args.renderId);
+  async start(args: { renderId: string; path: string; format: ExportFormat; crf: number }): Promise<Task<'export'>> {
+    const { video, doc } = await this.jobs.result(args.renderId);
     const out = path.resolve(args.path);
     if (out === path.resolve(doc.source.path)) throw new UserError('bad-input', `${out} is the source video; export to another file.`);
     return this.tasks.run(

@@ -22,6 +22,7 @@ import { ModelsService } from './models-service';
 import { ProjectStore } from './project-store';
 import { RecentProjects } from './recent-projects';
 import { SessionRecovery } from './recovery';
+import { ResultStore } from './result-store';
 import { checkDocumentSource } from './source-check';
 import { TaskRegistry } from './task-registry';
 import { WriteAccess } from './write-access';
@@ -48,7 +49,9 @@ export async function createServices(ctx: ServiceContext): Promise<Services> {
   const tasks = new TaskRegistry(ctx.emit, ctx.log);
   const engines = new EnginePool(ctx.launchEngine, ctx.maxEngines);
   const models = new ModelsService(paths.root, tasks);
-  const jobs = new JobRegistry({ cacheDir: paths.cache, tasks, engines, emit: ctx.emit, log: ctx.log, modelsDir: () => models.dir, checkSource: (doc) => checkDocumentSource(doc) });
+  const results = new ResultStore(paths.cache, ctx.log);
+  await results.clean();
+  const jobs = new JobRegistry({ cacheDir: paths.cache, tasks, engines, emit: ctx.emit, log: ctx.log, modelsDir: () => models.dir, checkSource: (doc) => checkDocumentSource(doc), results });
   await jobs.removeStaleResults();
   const exports = new ExportRegistry(jobs, tasks);
   const recovery = new SessionRecovery(paths.autosave, paths.root, ctx.log);
@@ -99,6 +102,10 @@ export async function createServices(ctx: ServiceContext): Promise<Services> {
 
     'job.start': ({ doc, mode }) => jobs.start(doc, mode),
     'job.propagate': (args) => jobs.propagate(args),
+    'results.get': async ({ doc, mode }) => {
+      const kept = await results.read(doc, mode);
+      return kept ? ResultStore.describe(kept) : null;
+    },
     'export.start': (args) => {
       access.check(args.path);
       return exports.start(args);

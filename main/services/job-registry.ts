@@ -2,8 +2,10 @@
  * Renders (inpaint/outpaint) and mask propagation, as tasks (task-registry.ts) that run in engine
  * processes (engine-pool.ts: utilityProcess in Electron, a child process in the web host), so a
  * crash or an out-of-memory kill ends one task, never the app, and the host's event loop only relays
- * small JSON messages. A render's results live in `<cache>/jobs/<taskId>/`: `result.mkv` (FFV1, the
- * lossless intermediate that export transcodes) and `preview/<index 6 digits>.jpg` per final frame.
+ * small JSON messages. A render's results are kept per source and mode in the result store
+ * (result-store.ts): the whole clip as FFV1 (the lossless intermediate that export transcodes) and a
+ * preview JPEG per frame, with each frame's fingerprint; the next render of the same source and mode
+ * is given them and computes only the frames whose inputs changed.
  */
 import { promises as fs } from 'node:fs';
 import path from 'node:path';
@@ -15,14 +17,15 @@ import type { EngineToHost, HostToEngine, PropagateSpec } from '../engine/protoc
 import type { Emit, EngineConnection } from './context';
 import type { EnginePool } from './engine-pool';
 import type { Log } from './log';
+import { ResultStore } from './result-store';
 import type { TaskHandle, TaskRegistry } from './task-registry';
 
 /** How long the engine gets to stop on its own after `cancel` before it is killed (the budget is 1 s). */
 const CANCEL_GRACE_MS = 500;
 /** How long a new engine process may take to say it is ready. */
 const START_TIMEOUT_MS = 30_000;
-/** Finished renders whose folders are kept (each holds a lossless copy of the range). */
-const KEEP_FINISHED = 3;
+/** Finished renders of this session whose ids export.start accepts (their videos live in the result store). */
+const KEEP_FINISHED = 20;
 
 const CRASHED = 'The engine process stopped unexpectedly (it may have run out of memory); the project is unchanged: retry, or lower the processing size.';
 
@@ -36,11 +39,12 @@ export interface JobRegistryOptions {
   modelsDir(): string | null;
   /** Refuses a document whose source is missing or is not the video the document describes. */
   checkSource(doc: ProjectDoc): Promise<void>;
+  results: ResultStore;
 }
 
 interface FinishedRender {
-  dir: string;
-  doc: ProjectDoc;
+  video: string;
+  doc: Pick<ProjectDoc, 'source'>;
 }
 
 const pad6 = (n: number) => String(n).padStart(6, '0');
@@ -95,52 +99,69 @@ export class JobRegistry {
   async start(doc: ProjectDoc, mode: JobMode): Promise<Task<'render'>> {
     await this.opts.checkSource(doc);
     const outpaint = mode === 'outpaint' ? { scaleH: doc.outpaint.scaleH, scaleW: doc.outpaint.scaleW } : null;
+    const results = this.opts.results;
+    const key = await results.keyFor(doc, mode);
     const detail = {
       mode,
       engine: doc.engine.id,
       range: { in: doc.range.in, out: doc.range.out },
       finishedFrames: 0,
+      reusedFrames: 0,
       totalFrames: doc.range.out - doc.range.in + 1,
       device: null,
       outpaint,
     };
     return this.opts.tasks.run(
       'render',
-      (taskId) => ({ ...detail, previewPrefix: `jobs/${taskId}/preview/` }),
+      (taskId) => ({ ...detail, previewPrefix: `results/${key}/runs/${taskId}/preview/` }),
       async (signal, task) => {
         const { taskId } = task;
-        const dir = path.join(this.jobsDir, taskId);
-        const spec: JobSpec = {
-          input: doc.source.path,
-          masks: mode === 'outpaint' ? { kind: 'none' } : { kind: 'document', doc },
-          mode,
-          outpaint: outpaint ?? undefined,
-          range: { start: doc.range.in, end: doc.range.out },
-          engine: doc.engine,
-          modelsDir: this.opts.modelsDir(),
-          output: { kind: 'video', path: path.join(dir, 'result.mkv'), format: 'ffv1' },
-          previews: { dir: path.join(dir, 'preview'), maxWidth: 960, maxHeight: 540 },
-        };
-        // Renders take the whole machine: one at a time, the others wait their turn.
+        const dir = results.dirOf(key);
+        const video = path.join(dir, `result-${taskId}.mkv`);
+        const preview = (index: number) => `runs/${taskId}/preview/${pad6(index)}.jpg`;
+        // Renders take the whole machine: one at a time, the others wait their turn (and see the
+        // result the one before them kept).
         const leave = await this.renderTurn.enter(signal);
+        const frames = new Map<number, { fingerprint: string; preview: string }>();
         try {
-          await fs.mkdir(path.join(dir, 'preview'), { recursive: true });
+          const kept = await results.read(doc, mode);
+          const spec: JobSpec = {
+            input: doc.source.path,
+            masks: mode === 'outpaint' ? { kind: 'none' } : { kind: 'document', doc },
+            mode,
+            outpaint: outpaint ?? undefined,
+            range: { start: doc.range.in, end: doc.range.out },
+            engine: doc.engine,
+            modelsDir: this.opts.modelsDir(),
+            output: { kind: 'video', path: video, format: 'ffv1' },
+            previews: { dir: path.join(dir, 'runs', taskId, 'preview'), maxWidth: 960, maxHeight: 540 },
+            reuse: kept ? { video: kept.video, fingerprints: Object.fromEntries([...kept.frames].map(([i, f]) => [i, f.fingerprint])) } : null,
+          };
+          await fs.mkdir(spec.previews!.dir, { recursive: true });
+          let fingerprints: string[] | null = null;
           await this.inEngine(task, { type: 'run', jobId: taskId, spec }, (m) => {
             if (m.type === 'started') task.update({ device: m.info.device }, true);
+            else if (m.type === 'done') fingerprints = m.result.fingerprints ?? null;
             else if (m.type === 'frame') {
-              task.update({ finishedFrames: task.snapshot().detail.finishedFrames + 1 });
-              this.opts.emit('job.frame', { taskId, index: m.index, ref: `jobs/${taskId}/preview/${pad6(m.index)}.jpg` });
+              const earlier = m.reused ? kept?.frames.get(m.index) : undefined;
+              const { finishedFrames, reusedFrames } = task.snapshot().detail;
+              task.update({ finishedFrames: finishedFrames + 1, reusedFrames: reusedFrames + (earlier ? 1 : 0) });
+              frames.set(m.index, { fingerprint: '', preview: earlier?.preview ?? preview(m.index) });
+              this.opts.emit('job.frame', { taskId, index: m.index, ref: `results/${key}/${earlier?.preview ?? preview(m.index)}`, ...(earlier ? { reused: true } : {}) });
             }
           });
+          const made = fingerprints as string[] | null;
+          if (made) for (const [index, f] of frames) f.fingerprint = made[index - doc.range.in] ?? '';
+          await results.commit(key, { video, source: doc.source, frames: made ? frames : new Map() });
         } catch (err) {
-          // A failed or cancelled render leaves nothing behind; the project itself was never touched.
-          await fs.rm(dir, { recursive: true, force: true }).catch((e) => this.opts.log.warn(`render ${taskId}: cleanup failed`, e));
+          // A failed or cancelled render leaves nothing behind; the kept result and the project stay as they were.
+          await results.discardRun(key, taskId).catch((e) => this.opts.log.warn(`render ${taskId}: cleanup failed`, e));
           throw err;
         } finally {
           leave();
         }
-        this.renders.set(taskId, { dir, doc });
-        await this.pruneFinished();
+        this.renders.set(taskId, { video, doc });
+        this.pruneFinished();
         return null;
       },
       { queued: true, cancelled: 'Cancelled.', failed: 'The render failed; the log has the details. The project is unchanged: retry.' },
@@ -174,20 +195,24 @@ export class JobRegistry {
     );
   }
 
-  /** The finished render's lossless result and its source, for export. */
-  result(renderId: string): { video: string; doc: ProjectDoc } {
+  /**
+   * The finished render's lossless result and its source, for export: a render of this session by
+   * its task id, or a kept result by the id results.get gave (it survives restarts).
+   */
+  async result(renderId: string): Promise<{ video: string; doc: Pick<ProjectDoc, 'source'> }> {
     const render = this.renders.get(renderId);
-    if (!render) {
-      const task = this.opts.tasks.get(renderId);
-      if (task?.kind === 'render' && task.state !== 'done') throw new UserError('busy', `The render has not finished (${task.state}); export once it is done.`);
-      throw new UserError('not-found', `There is no finished render ${renderId}; run the job again, then export.`);
-    }
-    return { video: path.join(render.dir, 'result.mkv'), doc: render.doc };
+    if (render && (await fs.stat(render.video).catch(() => null))) return render;
+    const kept = await this.opts.results.byId(renderId);
+    if (kept) return { video: kept.video, doc: { source: kept.source } };
+    const task = this.opts.tasks.get(renderId);
+    if (task?.kind === 'render' && task.state !== 'done') throw new UserError('busy', `The render has not finished (${task.state}); export once it is done.`);
+    if (render) throw new UserError('not-found', 'That render was replaced by a later one of the same video; export the latest result.');
+    throw new UserError('not-found', `There is no finished render ${renderId}; run the job again, then export.`);
   }
 
   /**
    * Runs one request in an engine process of its own and resolves when the engine says `done`.
-   * `onMessage` sees the job's other messages (frames, keys, started). An abort sends `cancel` and
+   * `onMessage` sees the job's other messages (frames, keys, started) and `done` with its result. An abort sends `cancel` and
    * kills the process if it has not stopped within CANCEL_GRACE_MS.
    */
   private async inEngine<K extends 'render' | 'propagate'>(task: TaskHandle<K>, request: HostToEngine, onMessage: (m: EngineToHost) => void): Promise<void> {
@@ -228,6 +253,7 @@ export class JobRegistry {
             this.opts.emit('job.notice', { taskId, message: m.message });
             break;
           case 'done':
+            onMessage(m); // the render's result (its frames' fingerprints) before the task ends
             end({ ok: true }, 'later');
             break;
           case 'cancelled':
@@ -253,12 +279,9 @@ export class JobRegistry {
     });
   }
 
-  private async pruneFinished(): Promise<void> {
+  /** Forgets the oldest renders' ids (their files belong to the result store, which keeps the latest per video). */
+  private pruneFinished(): void {
     const done = [...this.renders.keys()];
-    for (const old of done.slice(0, Math.max(0, done.length - KEEP_FINISHED))) {
-      const render = this.renders.get(old)!;
-      this.renders.delete(old);
-      await fs.rm(render.dir, { recursive: true, force: true }).catch(() => undefined);
-    }
+    for (const old of done.slice(0, Math.max(0, done.length - KEEP_FINISHED))) this.renders.delete(old);
   }
 }

@@ -117,7 +117,7 @@ export function createWebBridge(location: { host: string; protocol: string } = w
     if (!token) return; // the host would refuse it: every call answers why instead
     const ws = new WebSocket(wsUrl);
     socket = ws;
-    connectTimer = window.setTimeout(() => ws.readyState === WebSocket.CONNECTING && lost(ws), CONNECT_TIMEOUT_MS);
+    connectTimer = setTimeout(() => ws.readyState === WebSocket.CONNECTING && lost(ws), CONNECT_TIMEOUT_MS) as unknown as number;
     ws.onopen = () => {
       clearTimeout(connectTimer);
       retryMs = 250;

@@ -9,6 +9,7 @@ import { useEffect, useLayoutEffect, useRef, useState } from 'react';
 import type { PointerEvent as ReactPointerEvent } from 'react';
 import { Stage } from 'react-konva';
 import { useEditor, useEditorState } from '../editor/context';
+import { useResultStatus } from '../editor/useResultStatus';
 import { isActive, latestTask } from '../state/store';
 import { fitView, panBy, screenToSource, wheelZoomFactor, zoomAt } from '../editor/viewport';
 import type { ToolPointer } from '../tools/types';
@@ -51,6 +52,7 @@ export function Viewer() {
   const resultsVersion = useEditorState((s) => s.resultsVersion);
   const renderActive = useEditorState((s) => isActive(latestTask(s, 'render')?.task));
   const renderTotal = useEditorState((s) => latestTask(s, 'render')?.task.detail.totalFrames ?? 0);
+  const status = useResultStatus();
   const [panning, setPanning] = useState(false);
   const pan = useRef<{ sx: number; sy: number; pointerId: number } | null>(null);
   const toolPointer = useRef<number | null>(null);
@@ -154,6 +156,7 @@ export function Viewer() {
     toolPointer.current = null;
   };
 
+  const staleResult = !!result && !!status?.stale.has(result.index);
   const rasterW = mediaInfo?.proxy.width ?? srcW;
   const rasterH = mediaInfo?.proxy.height ?? srcH;
   const cursor = panning ? 'grabbing' : CURSORS[tool] ?? 'default';
@@ -188,7 +191,7 @@ export function Viewer() {
         <div className="viewer-hud">
           <span>{Math.round(view.zoom * 100)} %</span>
           {split && <span className="split-label">Before | After</span>}
-          {showResult && !split && (result ? <span className="result">Result</span> : <span data-testid="result-hud">{renderActive ? `Frame ${frame} is not finished yet (${media.results.count}/${renderTotal} done)` : resultsVersion && media.results.count ? 'No result for this frame' : 'No result yet — press Run'}</span>)}
+          {showResult && !split && (result ? <span className={staleResult ? 'result stale' : 'result'} data-testid="result-hud">{staleResult ? 'Result made from older masks — Run updates it' : 'Result'}</span> : <span data-testid="result-hud">{renderActive ? `Frame ${frame} is not finished yet (${media.results.count}/${renderTotal} done)` : resultsVersion && media.results.count ? 'No result for this frame' : 'No result yet — press Run'}</span>)}
         </div>
       )}
       {!doc && (booting ? <div className="viewer-empty">Loading…</div> : <EmptyViewer />)}

@@ -5,11 +5,13 @@
  */
 import type { OpenedProject } from '../../common/contract/types';
 import { layerActiveAt, layerActiveRange } from '../../common/project/active-range';
+import { frameFingerprints } from '../../common/project/fingerprint';
 import type { ExportFormat, ProjectDoc } from '../../common/project/schema';
 import { ContractError } from '../bridge';
 import type { HostConnection } from '../bridge';
 import { addBitmapLayer, propagationTarget } from '../edits';
 import type { MediaSession } from '../media/session';
+import { resultStatus } from '../media/staleness';
 import { isActive, latestTask, PENDING_RENDER } from '../state/store';
 import type { EditorOps, EditorStore } from '../state/store';
 import type { DialogController } from './dialogs';
@@ -88,7 +90,17 @@ export class EditorCommands {
     const thumbs = Math.min(opened.media.probe.frameCount, THUMBNAIL_COUNT);
     void this.guard(() => this.api.media.thumbnails({ mediaId: opened.media.mediaId, count: thumbs }));
     void this.reimportBitmaps(opened.doc);
+    void this.loadKeptResult(opened.doc, opened.media.mediaId);
     void this.refreshRecent();
+  }
+
+  /** The result the host kept for this clip (an earlier session's run): shown, compared, exportable. */
+  private async loadKeptResult(doc: ProjectDoc, mediaId: string): Promise<void> {
+    const kept = await this.api.results.get({ doc, mode: doc.outpaint.enabled ? 'outpaint' : 'inpaint' }).catch(() => null);
+    if (!kept || this.state().media?.mediaId !== mediaId || this.d.media.results.jobId) return;
+    this.d.media.keep(kept.frames);
+    this.ops.setHost({ keptResultId: kept.resultId });
+    this.ops.bumpResults();
   }
 
   /** Bitmap layers keep only their source; the host decodes it again (cached) to serve its frames. */
@@ -247,16 +259,18 @@ export class EditorCommands {
         engine: doc.engine.id,
         range: { in: doc.range.in, out: doc.range.out },
         finishedFrames: 0,
+        reusedFrames: 0,
         totalFrames: doc.range.out - doc.range.in + 1,
         device: null,
         previewPrefix: '',
         outpaint: doc.outpaint.enabled ? { scaleH: doc.outpaint.scaleH, scaleW: doc.outpaint.scaleW } : null,
       },
     });
-    const task = await this.guard(() => this.api.job.start({ doc, mode: doc.outpaint.enabled ? 'outpaint' : 'inpaint' }));
+    const mode = doc.outpaint.enabled ? 'outpaint' : 'inpaint';
+    const task = await this.guard(() => this.api.job.start({ doc, mode }));
     this.ops.removeTask(PENDING_RENDER);
     if (!task) return;
-    this.d.media.startJob(task.taskId);
+    this.d.media.startJob(task.taskId, doc.range.in, frameFingerprints(doc, mode, doc.range.in, doc.range.out));
     if (!this.state().tasks[task.taskId]) this.ops.setTask(task); // events may have come first
     this.ops.setSession({ showResult: true });
   }
@@ -273,9 +287,20 @@ export class EditorCommands {
     const doc = this.ops.doc();
     const render = latestTask(this.state(), 'render')?.task;
     if (!doc) return;
-    if (!render || render.state !== 'done') {
-      this.ops.message('info', 'Run the removal first (Run); the export writes the finished result at full quality.');
+    // This session's finished render, else the result kept from an earlier one.
+    const renderId = render?.state === 'done' ? render.taskId : this.state().keptResultId;
+    if (!renderId || isActive(render)) {
+      this.ops.message('info', isActive(render) ? 'The render is still running; export once it is done.' : 'Run the removal first (Run); the export writes the finished result at full quality.');
       return;
+    }
+    const status = resultStatus(doc, this.d.media.results);
+    if (status.toRedo > 0) {
+      const go = await this.d.dialogs.confirm({
+        title: 'Export older results?',
+        message: `${status.toRedo} of ${doc.range.out - doc.range.in + 1} frames were made from other masks or settings, or not made yet${status.missing ? ' (those are exported untouched)' : ''}. Run updates them; export the result as it is anyway?`,
+        confirmLabel: 'Export anyway',
+      });
+      if (!go) return;
     }
     const ext = format === 'png' ? '' : format === 'prores' ? '.mov' : '.mp4';
     const suggested = `${stem(doc.source.path)}-clean${ext}`;
@@ -293,7 +318,7 @@ export class EditorCommands {
     }
     if (!path) return;
     const target = path;
-    const task = await this.guard(() => this.api.export.start({ renderId: render.taskId, path: target, format, crf }));
+    const task = await this.guard(() => this.api.export.start({ renderId, path: target, format, crf }));
     if (task && !this.state().tasks[task.taskId]) this.ops.setTask(task);
   }
 

@@ -8,6 +8,7 @@ import type { Device, ExportFormat, ProjectDoc } from '../../common/project/sche
 import { updateEngine, updateExport, updateOutpaint } from '../edits';
 import { useEditor, useEditorState } from '../editor/context';
 import { isActive, latestTask, PENDING_RENDER } from '../state/store';
+import { useResultStatus } from '../editor/useResultStatus';
 import { ActionButton, NumberField } from '../ui/controls';
 import { formatEta, stageLabel } from '../ui/stages';
 
@@ -192,7 +193,7 @@ function RenderProgress() {
       </div>
       <div className="hint" data-testid="job-stage">
         {task.state === 'done'
-          ? `Done in ${task.seconds?.toFixed(1) ?? '?'} s on ${task.detail.device ?? 'cpu'} (${task.detail.engine}).`
+          ? `Done in ${task.seconds?.toFixed(1) ?? '?'} s on ${task.detail.device ?? 'cpu'} (${task.detail.engine})${task.detail.reusedFrames ? `; ${task.detail.reusedFrames} unchanged frames kept from the last run` : ''}.`
           : task.state === 'cancelled'
             ? 'Cancelled.'
             : task.state === 'failed'
@@ -298,18 +299,22 @@ export function RunBar() {
   const editor = useEditor();
   const doc = useEditorState((s) => s.history?.doc ?? null);
   const running = useEditorState((s) => isActive(latestTask(s, 'render')?.task));
-  const ready = useEditorState((s) => latestTask(s, 'render')?.task.state === 'done');
+  const ready = useEditorState((s) => latestTask(s, 'render')?.task.state === 'done' || (!!s.keptResultId && !isActive(latestTask(s, 'render')?.task)));
   const exporting = useEditorState((s) => isActive(latestTask(s, 'export')?.task));
   const online = useEditorState((s) => s.connection !== 'offline');
+  const status = useResultStatus();
   if (!doc) return null;
   const ex = doc.export;
+  const n = doc.range.out - doc.range.in + 1;
+  // With results kept from an earlier run, a run makes only the frames that changed.
+  const runs = status && status.current > 0 ? (status.toRedo === 0 ? 'up to date' : `${status.toRedo} of ${n} frames`) : `${n} frames`;
   return (
     <div className="run-bar" data-testid="run-bar">
       <RenderProgress />
       <ExportProgress />
       <div className="row">
         <ActionButton id="run-inpaint" className="primary" testId="run-inpaint" disabled={running}>
-          {doc.outpaint.enabled ? 'Run outpaint' : 'Run'} ({doc.range.out - doc.range.in + 1} frames)
+          {doc.outpaint.enabled ? 'Run outpaint' : 'Run'} ({runs})
         </ActionButton>
         <ActionButton id="cancel-job" testId="cancel-job" disabled={!running}>
           Cancel

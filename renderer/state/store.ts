@@ -57,6 +57,8 @@ export interface EditorState {
   connection: 'connecting' | 'online' | 'offline';
   /** Saves asked for while the host was unreachable, waiting to go through. */
   pendingSaves: number;
+  /** The result the host kept for this clip from an earlier session (results.get), exportable. */
+  keptResultId: string | null;
 }
 
 /** The most recent task of a kind (renders: the one whose results the viewer shows). */
@@ -93,6 +95,7 @@ export function initialEditorState(): EditorState {
     messages: [],
     connection: 'connecting',
     pendingSaves: 0,
+    keptResultId: null,
   };
 }
 
@@ -139,6 +142,7 @@ export function editorOps(store: EditorStore) {
         // What ran for the previous project does not belong to this one; downloads do.
         for (const [id, entry] of Object.entries(s.tasks)) if (entry.task.kind !== 'download') delete s.tasks[id];
         s.resultsVersion = 0;
+        s.keptResultId = null;
         s.thumbnailsVersion = 0;
         s.frameCache = null;
         const firstLayer = doc.layers.find((l) => l.kind !== 'bitmap') ?? doc.layers[0];
@@ -255,7 +259,7 @@ export function editorOps(store: EditorStore) {
     online(): boolean {
       return get().connection !== 'offline';
     },
-    setHost(patch: Partial<Pick<EditorState, 'models' | 'appInfo' | 'recent' | 'recovery' | 'thumbnailsVersion' | 'frameCache' | 'booting' | 'connection' | 'pendingSaves'>>) {
+    setHost(patch: Partial<Pick<EditorState, 'models' | 'appInfo' | 'recent' | 'recovery' | 'thumbnailsVersion' | 'frameCache' | 'booting' | 'connection' | 'pendingSaves' | 'keptResultId'>>) {
       store.setState((s) => void Object.assign(s, patch));
     },
 

@@ -12,6 +12,7 @@ import type { Layer, ProjectDoc } from '../../common/project/schema';
 import { frameToTimecode } from '../../common/time';
 import { THUMBNAIL_COUNT } from '../editor/commands';
 import { useEditor, useEditorState } from '../editor/context';
+import { useResultStatus } from '../editor/useResultStatus';
 import { layerKeyFrames } from '../shapes/keys';
 import { latestTask } from '../state/store';
 import { ActionButton } from '../ui/controls';
@@ -159,11 +160,16 @@ function Ruler({ doc, ppf, lane }: { doc: ProjectDoc; ppf: number; lane: Lane })
   return <canvas ref={ref} />;
 }
 
+/**
+ * The result row: a frame with a result is green while the result is current, amber once it is
+ * stale (its masks or the engine settings changed since it was made: a run redoes it).
+ */
 function JobOverlay({ ppf, lane, frameCount }: { ppf: number; lane: Lane; frameCount: number }) {
   const { media } = useEditor();
   const ref = useRef<HTMLCanvasElement>(null);
   const version = useEditorState((s) => s.resultsVersion);
   const jobState = useEditorState((s) => latestTask(s, 'render')?.task.state ?? null);
+  const status = useResultStatus();
   useEffect(() => {
     const c = ref.current!;
     c.width = Math.ceil(lane.width);
@@ -172,16 +178,25 @@ function JobOverlay({ ppf, lane, frameCount }: { ppf: number; lane: Lane; frameC
     const g = c.getContext('2d')!;
     g.clearRect(0, 0, c.width, c.height);
     if (media.results.count === 0) return;
-    g.fillStyle = jobState === 'failed' || jobState === 'cancelled' ? '#8a7a3a' : '#4fc37a';
+    const current = jobState === 'failed' || jobState === 'cancelled' ? '#8a7a3a' : '#4fc37a';
     const first = Math.max(0, Math.floor(lane.scrollLeft / ppf));
     const last = Math.min(frameCount - 1, Math.ceil((lane.scrollLeft + lane.width) / ppf));
     for (let f = first; f <= last; f++) {
       if (!media.results.has(f)) continue;
+      g.fillStyle = status?.stale.has(f) ? '#e0a030' : current;
       const x0 = f * ppf - lane.scrollLeft;
-      g.fillRect(Math.floor(x0), 0, Math.max(1, Math.ceil(ppf)), 6);
+      g.fillRect(Math.floor(x0), status?.stale.has(f) ? 2 : 0, Math.max(1, Math.ceil(ppf)), status?.stale.has(f) ? 4 : 6);
     }
-  }, [version, jobState, ppf, lane.width, lane.scrollLeft, frameCount, media]);
-  return <canvas ref={ref} data-testid="job-overlay" data-finished={media.results.count} />;
+  }, [version, jobState, ppf, lane.width, lane.scrollLeft, frameCount, media, status]);
+  return (
+    <canvas
+      ref={ref}
+      data-testid="job-overlay"
+      data-finished={media.results.count}
+      data-stale={status?.stale.size ?? 0}
+      title={status && status.stale.size ? `${status.stale.size} frames are stale (amber): their masks or settings changed since they were made; Run redoes only those` : undefined}
+    />
+  );
 }
 
 function Thumbnails({ doc, ppf, lane, mediaId }: { doc: ProjectDoc; ppf: number; lane: Lane; mediaId: string | null }) {

@@ -7,12 +7,13 @@ import os from 'node:os';
 import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { dilateCross } from '../../common/mask/morphology';
+import { commands, createProject } from '../../common/project';
 import { EngineSettingsSchema } from '../../common/project/schema';
 import type { JobSpec } from '../../main/engine/job';
 import type { EngineToHost, HostToEngine } from '../../main/engine/protocol';
-import { runJob } from '../../main/engine/runner';
+import { runJob, staleSegments } from '../../main/engine/runner';
 import { decodeFrames, probeMedia } from '../../main/media';
-import { makeClip, makeSquareMasks, repoRoot } from '../helpers/media';
+import { makeClip, makeSquareMasks, repoRoot, runFfmpeg } from '../helpers/media';
 
 const base = mkdtempSync(path.join(os.tmpdir(), 'cleanplate-engine-job-'));
 afterAll(() => rmSync(base, { recursive: true, force: true }));
@@ -24,6 +25,65 @@ async function readAll(input: string, width: number, height: number, pixelFormat
 }
 
 const engine = EngineSettingsSchema.parse({});
+
+describe('job runner: keeping what an earlier run made', () => {
+  it('computes only the frames whose inputs changed and copies the others from the earlier result, bit for bit', async () => {
+    const W = 160;
+    const H = 96;
+    const N = 40;
+    const square = { size: 20, x0: 20, y0: 30, dx: 2, dy: 0 };
+    const clip = makeClip('job-reuse', { width: W, height: H, frames: N, square });
+    const corners = (n: number) => [0, 1, 2, 3].map((i) => ({ x: square.x0 + square.dx * n - 2 + (i === 1 || i === 2 ? 24 : 0), y: square.y0 - 2 + (i >= 2 ? 24 : 0) }));
+    let doc = createProject({ path: clip, width: W, height: H, fps: { num: 25, den: 1 }, frameCount: N }, '2026-01-01T00:00:00.000Z', 't');
+    commands.addLayer(doc, { layer: { id: 'roto', name: 'Roto', kind: 'shape', shapes: [{ id: 's', kind: 'polygon', keys: [{ frame: 0, vertices: corners(0) }, { frame: N - 1, vertices: corners(N - 1) }] }] } });
+    commands.addLayer(doc, { layer: { id: 'paint', name: 'Paint', kind: 'brush' } });
+    const spec = (out: string, reuse: JobSpec['reuse'] = null): JobSpec => ({
+      input: clip,
+      masks: { kind: 'document', doc },
+      mode: 'inpaint',
+      range: { start: 0, end: N - 1 },
+      engine,
+      output: { kind: 'video', path: out, format: 'ffv1' },
+      reuse,
+    });
+    const first = path.join(base, 'reuse-first.mkv');
+    const computed1: number[] = [];
+    const r1 = await runJob(spec(first), { frame: (i, reused) => void (!reused && computed1.push(i)) }, new AbortController().signal);
+    expect(computed1).toHaveLength(N);
+    expect(r1.fingerprints).toHaveLength(N);
+    expect(r1.reused).toBe(0);
+
+    // One stroke on frame 25 only: the one frame whose input changed.
+    doc = structuredClone(doc);
+    commands.addStroke(doc, { layerId: 'paint', stroke: { id: 'k', frame: 25, mode: 'paint', radius: 6, points: [120, 20, 140, 24] } });
+    const second = path.join(base, 'reuse-second.mkv');
+    const computed2: number[] = [];
+    const reusedFrames: number[] = [];
+    const fingerprints = Object.fromEntries(r1.fingerprints!.map((f, i) => [i, f]));
+    const r2 = await runJob(spec(second, { video: first, fingerprints }), { frame: (i, reused) => void (reused ? reusedFrames : computed2).push(i) }, new AbortController().signal);
+    expect(computed2).toEqual([25]);
+    expect(r2.reused).toBe(N - 1);
+    expect([...computed2, ...reusedFrames].sort((a, b) => a - b)).toEqual(Array.from({ length: N }, (_, i) => i));
+    const [a, b] = await Promise.all([readAll(first, W, H), readAll(second, W, H)]);
+    for (let k = 0; k < N; k++) expect(Buffer.compare(a[k]!, b[k]!) === 0, `frame ${k}`).toBe(k !== 25);
+
+    // An earlier result of another size cannot stand in: everything is computed.
+    const small = path.join(base, 'reuse-small.mkv');
+    runFfmpeg(['-f', 'lavfi', '-i', `testsrc2=size=80x48:rate=25`, '-frames:v', String(N), '-c:v', 'ffv1', small]);
+    const computed3: number[] = [];
+    await runJob(spec(path.join(base, 'reuse-third.mkv'), { video: small, fingerprints }), { frame: (i, reused) => void (!reused && computed3.push(i)) }, new AbortController().signal);
+    expect(computed3).toHaveLength(N);
+  });
+
+  it('plans engine passes around runs of stale frames with context on both sides', () => {
+    expect(staleSegments([], 8, 0, 99)).toEqual([]);
+    expect(staleSegments([50], 8, 0, 99)).toEqual([[42, 58]]);
+    expect(staleSegments([2, 3, 40, 41, 95], 8, 0, 99)).toEqual([[0, 11], [32, 49], [87, 99]]);
+    // Close runs share one pass rather than computing their context twice.
+    expect(staleSegments([10, 20], 8, 0, 99)).toEqual([[2, 28]]);
+    expect(staleSegments([10, 40], 0, 5, 45)).toEqual([[10, 10], [40, 40]]);
+  });
+});
 
 describe('job runner', () => {
   it('passes frames outside the range through unchanged and keeps the frame count', async () => {

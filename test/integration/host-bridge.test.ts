@@ -1,6 +1,7 @@
 // The renderer's web bridge against the real web host: typed calls, envelopes unwrapped into
 // ContractError, events, calls queued while connecting, and reconnecting after the host restarts
-// (calls in flight then fail with one clear line instead of being replayed).
+// (calls in flight then fail with one clear line, except harmless ones, which are sent again), with
+// the connection state going offline and back online.
 import { mkdtempSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -76,19 +77,29 @@ describe('web bridge', () => {
     expect(got).toEqual([{ command: 'undo' }]);
   });
 
-  it('reconnects after the host restarts; a call in flight fails with a clear line', async () => {
+  it('reconnects after the host restarts: a call in flight fails with a clear line, a harmless one goes through', async () => {
     const bridge = createWebBridge({ host: `127.0.0.1:${port}`, protocol: 'http:' }, 'bridge-secret');
     await unwrap(bridge, 'app', 'info', {});
-    // A call that is still running when the host goes away.
-    const slow = services.handlers['project.recent'];
-    (services.handlers as Record<CallName, unknown>)['project.recent'] = () => new Promise((r) => setTimeout(() => r([]), 2000));
-    const inFlight = unwrap(bridge, 'project', 'recent', {});
+    expect(bridge.connection.state()).toBe('online');
+    const states: string[] = [];
+    bridge.connection.subscribe((s) => states.push(s));
+    // Calls still running when the host goes away: opening a project (not sent twice) and the recent list (a read).
+    const slowOpen = services.handlers['project.open'];
+    const slowRecent = services.handlers['project.recent'];
+    (services.handlers as Record<CallName, unknown>)['project.open'] = () => new Promise(() => undefined);
+    (services.handlers as Record<CallName, unknown>)['project.recent'] = () => new Promise(() => undefined);
+    const opening = unwrap(bridge, 'project', 'open', { path: '/x.cleanplate' });
+    const reading = unwrap(bridge, 'project', 'recent', {});
     await new Promise((r) => setTimeout(r, 50));
     await host.close();
-    expect(await inFlight).toEqual({ ok: false, error: { code: 'io', message: expect.stringMatching(/connection to the Cleanplate host was lost/) } });
-    (services.handlers as Record<CallName, unknown>)['project.recent'] = slow;
+    expect(await opening).toEqual({ ok: false, error: { code: 'io', message: expect.stringMatching(/connection to the Cleanplate host was lost/) } });
+    expect(bridge.connection.state()).toBe('offline');
+    (services.handlers as Record<CallName, unknown>)['project.open'] = slowOpen;
+    (services.handlers as Record<CallName, unknown>)['project.recent'] = slowRecent;
     const whileDown = unwrap(bridge, 'app', 'info', {}); // queued until the host is back
     await startHost();
     expect(await whileDown).toMatchObject({ ok: true, value: { host: 'web' } });
+    expect(await reading).toEqual({ ok: true, value: [] });
+    expect(states).toEqual(['offline', 'online']);
   });
 });

@@ -3,7 +3,7 @@
 // cancel within a second with nothing left behind, a failed job that leaves the project intact and
 // can be retried, export of the finished result, and at most two engine processes at once.
 import { spawnSync } from 'node:child_process';
-import { existsSync, mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs';
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { monitorEventLoopDelay } from 'node:perf_hooks';
@@ -59,6 +59,21 @@ async function waitFor<T>(find: () => T | undefined, timeoutMs = 60_000): Promis
     if (Date.now() - started > timeoutMs) throw new Error('timed out waiting for an event');
     await new Promise((r) => setTimeout(r, 20));
   }
+}
+
+/** Files or folders of the result store a run left behind (named after its task id). */
+function leftovers(taskId: string): string[] {
+  const root = path.join(services.paths.cache, 'results');
+  const found: string[] = [];
+  const walk = (dir: string) => {
+    for (const name of existsSync(dir) ? readdirSync(dir) : []) {
+      const p = path.join(dir, name);
+      if (name.includes(taskId)) found.push(path.relative(root, p));
+      else if (statSync(p).isDirectory()) walk(p);
+    }
+  };
+  walk(root);
+  return found;
 }
 
 const finished = (taskId: string, timeoutMs?: number) => waitFor(() => eventsOf(taskId, 'task.finished')[0]?.payload.task as Task | undefined, timeoutMs);
@@ -129,7 +144,7 @@ describe('jobs through the web host', () => {
     expect(os.getPriority(engines[0]!)).toBe(os.constants.priority.PRIORITY_BELOW_NORMAL); // and yields to the host
     // A classic job never loads onnxruntime (its native library would show among the mappings).
     if (process.platform === 'linux') expect(readFileSync(`/proc/${engines[0]}/maps`, 'utf8')).not.toMatch(/onnxruntime/);
-    expect(job).toMatchObject({ kind: 'render', detail: { mode: 'inpaint', engine: 'classic', range: { in: 0, out: 29 }, totalFrames: 30, previewPrefix: `jobs/${job.taskId}/preview/` } });
+    expect(job).toMatchObject({ kind: 'render', detail: { mode: 'inpaint', engine: 'classic', range: { in: 0, out: 29 }, totalFrames: 30, previewPrefix: expect.stringMatching(new RegExp(`^results/[0-9a-f]{20}/runs/${job.taskId}/preview/$`)) } });
     const end = (await finished(job.taskId)) as Task<'render'>;
     delay.disable();
     expect(end.state).toBe('done');
@@ -150,7 +165,7 @@ describe('jobs through the web host', () => {
     expect(preview.status).toBe(200);
     expect(preview.headers.get('content-type')).toBe('image/jpeg');
     expect((await preview.arrayBuffer()).byteLength).toBeGreaterThan(500);
-    expect(statSync(path.join(services.paths.cache, 'jobs', job.taskId, 'result.mkv')).size).toBeGreaterThan(0);
+    expect(statSync(path.join(services.paths.cache, job.detail.previewPrefix.split('/runs/')[0]!, `result-${job.taskId}.mkv`)).size).toBeGreaterThan(0);
     expect((await call<Task[]>('task.list', {})).find((t) => t.taskId === job.taskId)?.state).toBe('done');
 
     // The histogram counts whole 10 ms timer intervals; the delay is the excess. Budgets are measured
@@ -191,6 +206,50 @@ describe('jobs through the web host', () => {
     expect(readFileSync(path.join(frames, 'timestamps.txt'), 'utf8').split('\n')[VFR_FLASH_FRAME + 1]).toBe('1000.000');
   });
 
+  it('keeps the result with what made each frame: a rerun makes only what changed, a new session shows and exports it', async () => {
+    const doc = await projectFor(clip, 30);
+    // The same document again: every frame is kept from the first render.
+    const same = await call<Task<'render'>>('job.start', { doc, mode: 'inpaint' });
+    expect(((await finished(same.taskId)) as Task<'render'>).detail).toMatchObject({ finishedFrames: 30, reusedFrames: 30 });
+    // A stroke on frame 12 only: that frame is made again, the others are kept.
+    commands.addLayer(doc, { layer: { id: 'paint', name: 'Paint', kind: 'brush' } });
+    commands.addStroke(doc, { layerId: 'paint', stroke: { id: 'k', frame: 12, mode: 'paint', radius: 6, points: [150, 20, 170, 24] } });
+    const edited = await call<Task<'render'>>('job.start', { doc, mode: 'inpaint' });
+    const end = (await finished(edited.taskId)) as Task<'render'>;
+    expect(end).toMatchObject({ state: 'done', detail: { finishedFrames: 30, reusedFrames: 29 } });
+    const made = eventsOf(edited.taskId, 'job.frame').map((e) => e.payload as { index: number; reused?: boolean });
+    expect(made.filter((f) => !f.reused).map((f) => f.index)).toEqual([12]);
+
+    // A new session on the same data (a restart): the kept result, with fingerprints and previews, and its export.
+    const log = createLog(null, { quiet: true });
+    const emitted: Array<{ name: string; payload: { task?: Task } }> = [];
+    const next = await createServices({
+      host: 'web',
+      appVersion: '0.1.0',
+      userDataDir: path.join(base, 'user'),
+      sampleDir: path.join(repoRoot, 'dist/sample'),
+      emit: (name, payload) => void emitted.push({ name, payload: payload as { task?: Task } }),
+      launchEngine: nodeEngineLauncher(engineModule),
+      dialogs: null,
+      log,
+    });
+    try {
+      const kept = await next.dispatch('results.get', { doc, mode: 'inpaint' });
+      expect(kept.ok).toBe(true);
+      const value = (kept as { value: { resultId: string; frames: { index: number; fingerprint: string; ref: string }[] } }).value;
+      expect(value.frames.map((f) => f.index)).toEqual(Array.from({ length: 30 }, (_, i) => i));
+      expect(value.frames.every((f) => existsSync(path.join(next.paths.cache, f.ref)))).toBe(true);
+      expect(new Set(value.frames.map((f) => f.fingerprint)).size).toBeGreaterThan(1);
+      const out = path.join(base, 'kept.mp4');
+      const started = await next.dispatch('export.start', { renderId: value.resultId, path: out, format: 'h264', crf: 23 });
+      expect(started.ok).toBe(true);
+      await waitFor(() => emitted.find((e) => e.name === 'task.finished' && e.payload.task?.kind === 'export'));
+      expect((await probeMedia(out)).frameCount).toBe(30);
+    } finally {
+      await next.dispose();
+    }
+  });
+
   it('cancels within a second, leaves nothing behind, and runs again afterwards', async () => {
     const long = makeClip('jobs-long', { width: 320, height: 180, frames: 250, square });
     const doc = await projectFor(long, 250);
@@ -202,7 +261,7 @@ describe('jobs through the web host', () => {
     expect(elapsed).toBeLessThan(1000);
     const end = await finished(job.taskId);
     expect(end).toMatchObject({ state: 'cancelled', message: 'Cancelled.' });
-    expect(existsSync(path.join(services.paths.cache, 'jobs', job.taskId))).toBe(false);
+    expect(leftovers(job.taskId)).toEqual([]);
     expect(childProcesses('node')).toEqual([]); // the cancelled task ended with its engine process
 
     const again = await call<Task>('job.start', { doc: await projectFor(clip, 30), mode: 'inpaint' });
@@ -219,7 +278,7 @@ describe('jobs through the web host', () => {
     expect(String(end.message)).toMatch(/ProPainter model/);
     expect(String(end.message)).not.toContain('\n');
     expect(readFileSync(saved, 'utf8')).toBe(before);
-    expect(existsSync(path.join(services.paths.cache, 'jobs', job.taskId))).toBe(false);
+    expect(leftovers(job.taskId)).toEqual([]);
 
     const retry = await call<Task>('job.start', { doc, mode: 'inpaint' });
     expect((await finished(retry.taskId)).state).toBe('done');

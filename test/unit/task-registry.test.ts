@@ -55,7 +55,7 @@ describe('task registry', () => {
     const { registry, events } = setup();
     let release!: () => void;
     const gate = new Promise<void>((r) => (release = r));
-    const task = registry.run('render', { mode: 'inpaint', engine: 'classic', range: { in: 0, out: 999 }, finishedFrames: 0, totalFrames: 1000, device: null, previewPrefix: '', outpaint: null }, async (_s, t) => {
+    const task = registry.run('render', { mode: 'inpaint', engine: 'classic', range: { in: 0, out: 999 }, finishedFrames: 0, reusedFrames: 0, totalFrames: 1000, device: null, previewPrefix: '', outpaint: null }, async (_s, t) => {
       for (let i = 1; i <= 1000; i++) t.progress('fill', i, 1000, 'frames');
       await gate;
       return null;

@@ -156,6 +156,11 @@ for (const [width, height] of [
     await scroll.evaluate((el) => el.scrollTo(0, 0));
     if (width >= 1920) expect(await scroll.evaluate((el) => el.scrollHeight - el.clientHeight)).toBeLessThanOrEqual(0); // nothing to scroll
     await page.screenshot({ path: path.join(shots, `panel-${width}x${height}.png`) });
+    // With the brush's options the toolbar is longest: it still fits on one row.
+    await page.getByTestId('tool-brush').click();
+    expect((await page.locator('.toolbar').boundingBox())!.height).toBeLessThan(42);
+    await expect(page.getByTestId('help')).toBeInViewport({ ratio: 1 });
+    await page.screenshot({ path: path.join(shots, `toolbar-brush-${width}x${height}.png`), clip: { x: 0, y: 0, width, height: 80 } });
   });
 }
 
@@ -251,4 +256,54 @@ test('while a job runs: the viewer says which frames are unfinished, stages have
     .toBe('done');
   // The export writes all 100 frames of the clip: its counter says so from the start.
   expect([...counts].filter((c) => /\/\d+$/.test(c) && !c.endsWith('/100'))).toEqual([]);
+});
+
+test('results survive a reload and export; an edit makes only its frames stale and a run redoes only those', async ({ page }) => {
+  test.setTimeout(300_000);
+  await openSample(page);
+  const h = hooks(page);
+  await page.getByTestId('run-inpaint').click();
+  await expect(page.getByTestId('job-progress')).toHaveAttribute('data-state', 'done', { timeout: 200_000 });
+  const file = path.resolve('test-results/newcomer/kept.cleanplate');
+  rmSync(file, { force: true });
+  await press(page, 'Control+s');
+  await pathDialog(page, file);
+  await expect(page.getByTestId('status-bar')).toContainText('kept.cleanplate');
+
+  // Reopened (the page reloads and opens the last project): the results are there, current, and export.
+  await page.reload();
+  await expect(page.getByTestId('app-root')).toHaveAttribute('data-ready', 'true');
+  await expect(page.getByTestId('status-bar')).toContainText('kept.cleanplate');
+  const overlay = page.getByTestId('job-overlay');
+  await expect(overlay).toHaveAttribute('data-finished', '100');
+  await expect(overlay).toHaveAttribute('data-stale', '0');
+  await expect(page.getByTestId('run-inpaint')).toContainText('up to date');
+  await expect(page.getByTestId('export-video')).toBeEnabled();
+  await press(page, 'r');
+  await goToFrame(page, 50);
+  await expect(page.getByTestId('viewer')).toHaveAttribute('data-result-frame', '50');
+  const out = path.resolve('test-results/newcomer/kept-export.mp4');
+  rmSync(out, { force: true });
+  await page.getByTestId('export-video').click();
+  await pathDialog(page, out);
+  await expect(page.getByTestId('export-progress')).toHaveAttribute('data-state', 'done', { timeout: 60_000 });
+
+  // A stroke held for 10 frames from frame 50: those 10 frames are stale, the timeline shows them.
+  await page.getByTestId('add-brush-layer').click();
+  await page.getByTestId('brush-hold').selectOption('frames');
+  await drag(page, [
+    [400, 60],
+    [460, 70],
+  ]);
+  await expect(overlay).toHaveAttribute('data-stale', '10');
+  await expect(page.getByTestId('run-inpaint')).toContainText('10 of 100 frames');
+  await expect(page.getByTestId('result-hud')).toContainText('older masks');
+  await page.screenshot({ path: path.join(shots, 'stale-frames.png') });
+
+  // The run makes those 10 and keeps the other 90.
+  await page.getByTestId('run-inpaint').click();
+  await expect(page.getByTestId('job-progress')).toHaveAttribute('data-state', 'done', { timeout: 200_000 });
+  await expect(page.getByTestId('job-stage')).toContainText('90 unchanged frames kept from the last run');
+  await expect(overlay).toHaveAttribute('data-stale', '0');
+  expect(await h.maskPixels(55, 640, 360)).toBeGreaterThan(0);
 });
