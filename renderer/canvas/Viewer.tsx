@@ -191,7 +191,7 @@ export function Viewer() {
         <div className="viewer-hud">
           <span>{Math.round(view.zoom * 100)} %</span>
           {split && <span className="split-label">Before | After</span>}
-          {showResult && !split && (result ? <span className={staleResult ? 'result stale' : 'result'} data-testid="result-hud">{staleResult ? 'Result made from older masks — Run updates it' : 'Result'}</span> : <span data-testid="result-hud">{renderActive ? `Frame ${frame} is not finished yet (${media.results.count}/${renderTotal} done)` : resultsVersion && media.results.count ? 'No result for this frame' : 'No result yet — press Run'}</span>)}
+          {showResult && !split && (result ? <span className={staleResult ? 'result stale' : 'result'} data-testid="result-hud">{staleResult ? (renderActive ? `Frame ${frame} is being redone (${media.results.count}/${renderTotal}); the older result shows meanwhile` : 'Result made from older masks — Run updates it') : 'Result'}</span> : <span data-testid="result-hud">{renderActive ? `Frame ${frame} is not finished yet (${media.results.count}/${renderTotal} done)` : resultsVersion && media.results.count ? 'No result for this frame' : 'No result yet — press Run'}</span>)}
         </div>
       )}
       {!doc && (booting ? <div className="viewer-empty">Loading…</div> : <EmptyViewer />)}

@@ -211,6 +211,7 @@ export class EditorCommands {
     if (doc && mediaId) {
       const opened = await this.api.project.newFromVideo({ videoPath: doc.source.path }).catch(() => null);
       if (opened && opened.media.mediaId !== mediaId) this.ops.message('error', `${baseName(doc.source.path)} changed on disk while the host was away; open the project again.`);
+      else this.d.media.frames?.retry(); // frames asked for before the video was open again there
     }
     void this.refreshModels();
   }

@@ -88,6 +88,7 @@ export class FrameSource {
   private readonly refs = new Map<number, string>();
   private readonly cache: BitmapCache;
   private wanted: number[] = [];
+  private lastFocus: { index: number; direction: -1 | 0 | 1 } | null = null;
   private readonly active = new Set<number>();
   private readonly listeners = new Set<(index: number) => void>();
   private disposed = false;
@@ -114,6 +115,7 @@ export class FrameSource {
    * -1 backwards, 0 both ways). Queued frames no longer near the playhead are dropped.
    */
   focus(index: number, direction: -1 | 0 | 1 = 0): void {
+    this.lastFocus = { index, direction };
     const ahead = this.o.lookahead ?? 24;
     const order: number[] = [index];
     const sign = direction === -1 ? -1 : 1;
@@ -152,6 +154,12 @@ export class FrameSource {
       this.refs.set(index, ref);
     }
     await this.cache.fetch(this.o.url(ref));
+  }
+
+  /** Asks again for what failed (the host was away) around the last focus. */
+  retry(): void {
+    this.failed.clear();
+    if (this.lastFocus) this.focus(this.lastFocus.index, this.lastFocus.direction);
   }
 
   dispose(): void {

@@ -19,7 +19,7 @@ import { ActionButton } from '../ui/controls';
 import { Icon } from '../ui/icons';
 import { createTimelineDrags } from './drags';
 import type { TimelineTarget } from './drags';
-import { MAX_PX_PER_FRAME, frameAtX, nearestIndex, rulerStep, xOfFrame } from './scale';
+import { MAX_PX_PER_FRAME, frameAtX, rulerStep, thumbnailForSlot, xOfFrame } from './scale';
 
 const LABEL_W = 140;
 const THUMB_H = 48;
@@ -207,19 +207,12 @@ function Thumbnails({ doc, ppf, lane, mediaId }: { doc: ProjectDoc; ppf: number;
   const thumbW = Math.max(24, Math.round((THUMB_H * doc.source.width) / doc.source.height));
   const firstSlot = Math.floor(lane.scrollLeft / thumbW);
   const lastSlot = Math.ceil(Math.min(doc.source.frameCount * ppf, lane.scrollLeft + lane.width) / thumbW);
-  // A slot shows the nearest thumbnail only when it is near enough to stand for the slot: while the
-  // host is still making them (coarse to fine), the rest stay empty rather than repeating the first
-  // few thumbnails along the whole strip. Near enough: within a slot's frames, or within the spacing
-  // of the complete set (the editor asks for THUMBNAIL_COUNT, evenly spread).
-  const slotFrames = thumbW / ppf;
-  const spacing = (doc.source.frameCount - 1) / Math.max(1, Math.min(THUMBNAIL_COUNT, doc.source.frameCount) - 1);
-  const nearEnough = Math.max(slotFrames, spacing);
   const slots = [];
   for (let k = firstSlot; k < lastSlot; k++) {
     const centreFrame = frameAtX(k * thumbW + thumbW / 2, ppf, doc.source.frameCount);
-    const index = sorted[nearestIndex(sorted, centreFrame)]!;
+    const index = thumbnailForSlot(sorted, centreFrame, thumbW / ppf, doc.source.frameCount, THUMBNAIL_COUNT);
     const style = { left: k * thumbW, width: thumbW };
-    if (Math.abs(index - centreFrame) > nearEnough) slots.push(<div key={k} className="thumb-pending" style={style} />);
+    if (index === null) slots.push(<div key={k} className="thumb-pending" style={style} />);
     // A thumbnail that failed to load (the host went away meanwhile) leaves its slot dark, not a broken-image icon.
     else slots.push(<img key={k} src={media.url(media.thumbnails.get(index)!)} alt="" draggable={false} style={style} onError={(e) => void (e.currentTarget.style.visibility = 'hidden')} />);
   }

@@ -17,6 +17,19 @@ export function rulerStep(pxPerFrame: number, minPx = 64): number {
   return nice.find((s) => s * pxPerFrame >= minPx) ?? nice[nice.length - 1]!;
 }
 
+/**
+ * The thumbnail a strip slot shows: the one nearest the slot's centre frame, when it is near enough
+ * to stand for the slot — within the slot's frames, or within the spacing of the complete set (the
+ * host makes `wanted` thumbnails spread evenly, coarse to fine). Null: the slot waits, rather than
+ * repeating the first thumbnails that arrived along the whole strip.
+ */
+export function thumbnailForSlot(sorted: readonly number[], centreFrame: number, slotFrames: number, frameCount: number, wanted: number): number | null {
+  if (!sorted.length) return null;
+  const index = sorted[nearestIndex(sorted, centreFrame)]!;
+  const spacing = (frameCount - 1) / Math.max(1, Math.min(wanted, frameCount) - 1);
+  return Math.abs(index - centreFrame) <= Math.max(slotFrames, spacing) ? index : null;
+}
+
 /** Index into sorted `indices` of the value nearest to `target` (for picking the closest thumbnail). */
 export function nearestIndex(sorted: readonly number[], target: number): number {
   let lo = 0;

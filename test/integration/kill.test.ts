@@ -111,7 +111,8 @@ describe.skipIf(process.platform !== 'linux')('kill -9', () => {
       const opened = await call<OpenedProject>('project.newFromVideo', { videoPath: clip });
       const task = await call<Task>('job.start', { doc: opened.doc, mode: 'inpaint' });
       // The engine runs (its own process) with ffmpeg children decoding and encoding.
-      const engineDir = path.join(userData, 'cache', 'jobs', task.taskId);
+      // The job's files (result-<taskId>.mkv, runs/<taskId>/) are named after its task (main/services/result-store.ts).
+      const engineDir = task.taskId;
       const engines = await (async () => {
         for (let i = 0; i < 600; i++) {
           const e = processesMentioning('engine.cjs').filter((pid) => readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]!.split(' ')[1] === String(host.pid));

@@ -3,7 +3,7 @@
 import { describe, expect, it } from 'vitest';
 import { fitView, panBy, screenToSource, sourceToScreen, zoomAt } from '../../renderer/editor/viewport';
 import { Playback } from '../../renderer/editor/playback';
-import { frameAtX, nearestIndex, rulerStep, xOfFrame } from '../../renderer/timeline/scale';
+import { frameAtX, nearestIndex, rulerStep, thumbnailForSlot, xOfFrame } from '../../renderer/timeline/scale';
 import { editorWithProject } from './renderer-fixtures';
 
 describe('viewport', () => {
@@ -42,6 +42,20 @@ describe('timeline scale', () => {
     expect(frameAtX(xOfFrame(57, 4), 4, 100)).toBe(57);
     expect(frameAtX(1e6, 4, 100)).toBe(99);
     expect(frameAtX(-5, 4, 100)).toBe(0);
+  });
+
+  it('a strip slot waits for a thumbnail near it instead of repeating the first ones', () => {
+    // 300 frames, 16 slots of 18.75 frames; only the first two thumbnails (coarse to fine: both ends) exist.
+    const slots = (thumbs: number[]) => Array.from({ length: 16 }, (_, k) => thumbnailForSlot(thumbs, Math.floor((k + 0.5) * 18.75), 18.75, 300, 240));
+    const early = slots([0, 299]);
+    expect(early.filter((t) => t !== null)).toEqual([0, 299]);
+    // Once the set is complete every slot has one, each standing for its own part of the clip.
+    const all = Array.from({ length: 240 }, (_, i) => Math.round((i * 299) / 239));
+    const full = slots(all);
+    expect(full.every((t, k) => t !== null && Math.abs(t - Math.floor((k + 0.5) * 18.75)) <= 1.26)).toBe(true);
+    // Zoomed in on a long clip, slots narrower than the spacing still show the nearest of the full set.
+    const long = Array.from({ length: 240 }, (_, i) => Math.round((i * 9999) / 239));
+    expect(thumbnailForSlot(long, 5000, 2, 10000, 240)).not.toBeNull();
   });
 
   it('labels the ruler at readable spacing and finds the nearest thumbnail', () => {

@@ -32,6 +32,8 @@ test.afterEach(async () => {
 });
 
 async function open(page: Page) {
+  page.on('console', (m) => process.env.E2E_DEBUG && console.log('console:', m.text()));
+  page.on('requestfailed', (r) => process.env.E2E_DEBUG && console.log('failed:', r.url(), r.failure()?.errorText));
   host = await startHost(PORT, userData);
   await page.goto(host.url);
   await expect(page.getByTestId('app-root')).toHaveAttribute('data-ready', 'true');

@@ -13,13 +13,16 @@ export interface HostProcess {
   signal(signal: NodeJS.Signals): Promise<void>;
 }
 
+/** The same secret for every start, so a page survives its host being restarted (as a user's would with the same address). */
+const TOKEN = 'e2e-host-process-secret';
+
 export async function startHost(port: number, userData: string): Promise<HostProcess> {
-  const child = spawn(process.execPath, [server], { env: { ...process.env, CLEANPLATE_PORT: String(port), CLEANPLATE_USER_DATA: userData }, stdio: ['ignore', 'pipe', 'pipe'] });
+  const child = spawn(process.execPath, [server], { env: { ...process.env, CLEANPLATE_PORT: String(port), CLEANPLATE_USER_DATA: userData, CLEANPLATE_TOKEN: TOKEN }, stdio: ['ignore', 'pipe', 'pipe'] });
   let err = '';
   child.stderr!.on('data', (d: Buffer) => void (err += d.toString()));
   const url = await new Promise<string>((resolve, reject) => {
     child.stdout!.on('data', (d: Buffer) => {
-      const m = /^(http:\/\/127\.0\.0\.1:\d+\/)$/m.exec(d.toString());
+      const m = /^(http:\/\/127\.0\.0\.1:\d+\/\S*)$/m.exec(d.toString());
       if (m) resolve(m[1]!);
     });
     child.once('exit', (code) => reject(new Error(`the web host exited with ${code}: ${err.slice(-500)}`)));
