@@ -154,6 +154,14 @@ for (const [width, height] of [
       await c.scrollIntoViewIfNeeded();
       await expect(c).toBeInViewport({ ratio: 0.98 }); // sub-pixel layout; a control cut off loses far more
     }
+    // "Download models…" (cut off at every size before): reachable, with its whole label shown.
+    const download = page.getByTestId('download-models');
+    await download.scrollIntoViewIfNeeded();
+    await expect(download).toBeInViewport({ ratio: 1 });
+    await expect(download).toBeEnabled();
+    expect(await download.evaluate((el) => el.scrollWidth - el.clientWidth)).toBeLessThanOrEqual(0);
+    expect(await download.getAttribute('title')).toMatch(/Download Models…/);
+    await page.screenshot({ path: path.join(shots, `panel-${width}x${height}-models.png`) });
     await scroll.evaluate((el) => el.scrollTo(0, 0));
     if (width >= 1920) expect(await scroll.evaluate((el) => el.scrollHeight - el.clientHeight)).toBeLessThanOrEqual(0); // nothing to scroll
     await page.screenshot({ path: path.join(shots, `panel-${width}x${height}.png`) });
