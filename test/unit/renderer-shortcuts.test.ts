@@ -2,9 +2,24 @@
 // there, matching follows the platform's modifier, the registry refuses duplicates, every action has a
 // handler, and Electron's native menu is built from the same labels, groups and accelerators.
 import { describe, expect, it, vi } from 'vitest';
-import { actionIds, actionSpecs, canonicalShortcut, checkActionTable, electronAccelerator, formatShortcut, matchesShortcut, menuActions, menus, parseShortcut } from '../../common/actions';
+import {
+  actionIds,
+  actionSpecs,
+  canonicalShortcut,
+  checkActionTable,
+  electronAccelerator,
+  formatShortcut,
+  matchesShortcut,
+  menuActions,
+  menus,
+  parseShortcut,
+} from '../../common/actions';
 import type { KeyLike } from '../../common/actions';
+import type { ActionId } from '../../common/actions';
 import { actionHandlers, actionList, actions, ActionRegistry } from '../../renderer/actions';
+import { subscribeHostEvents } from '../../renderer/editor/hostEvents';
+import { MediaSession } from '../../renderer/media/session';
+import { editorWithProject } from './renderer-fixtures';
 
 // menu.ts imports Electron's Menu and app only to build the menu; the template itself is plain data.
 vi.mock('electron', () => ({ Menu: {}, app: {} }));
@@ -127,6 +142,55 @@ describe('native menu', () => {
     const recent = file.find((i) => i.label === 'Open Recent')!.submenu!;
     recent[0]!.click!();
     expect(sent).toEqual([['openPath', '/p/a.cleanplate']]);
-    expect(template.find((m) => m.label === 'Edit')!.submenu!.map((i) => i.role).filter(Boolean)).toEqual(['cut', 'copy', 'paste', 'selectAll']);
+    expect(
+      template
+        .find((m) => m.label === 'Edit')!
+        .submenu!.map((i) => i.role)
+        .filter(Boolean),
+    ).toEqual(['cut', 'copy', 'paste', 'selectAll']);
+  });
+
+  it('a click on a native menu item runs that action in the editor, through app.command; anything else is ignored', () => {
+    // The host's side (main/app/main.ts): a menu click becomes an app.command event to the page.
+    const listeners = new Map<string, (payload: never) => void>();
+    const host = {
+      onEvent: (name: string, listener: (payload: never) => void) => {
+        listeners.set(name, listener);
+        return () => void listeners.delete(name);
+      },
+    };
+    const emit = (payload: unknown) => listeners.get('app.command')!(payload as never);
+    const { store, ops } = editorWithProject();
+    const ran: ActionId[] = [];
+    const opened: string[] = [];
+    const off = subscribeHostEvents({
+      host: host as never,
+      store,
+      ops,
+      media: new MediaSession({ frameRef: async () => '', mediaUrl: (ref) => ref }),
+      schedule: (cb) => cb(),
+      openPath: (p) => void opened.push(p),
+      refreshModels: () => {},
+      run: (id) => void ran.push(id),
+    });
+    const template = menuTemplate(
+      (command, path) => emit(path ? { command, path } : { command }),
+      [{ path: '/p/a.cleanplate', name: 'a.cleanplate', openedAt: '' }],
+      'linux',
+      true,
+    ) as Item[];
+    const items = template.flatMap((m) => m.submenu ?? []);
+    for (const i of items) if (i.id) i.click!();
+    expect(ran).toEqual(menus.flatMap((m) => m.groups.flatMap((g) => menuActions(g))).map((a) => a.id));
+    items.find((i) => i.label === 'Open Recent')!.submenu![0]!.click!();
+    expect(opened).toEqual(['/p/a.cleanplate']);
+    // A command that is no action of the table (an old or hostile host) does nothing.
+    ran.length = 0;
+    emit({ command: 'format-disk' });
+    emit({ command: 'openPath' });
+    expect(ran).toEqual([]);
+    expect(opened).toEqual(['/p/a.cleanplate']);
+    off();
+    expect(listeners.size).toBe(0);
   });
 });
