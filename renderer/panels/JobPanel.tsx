@@ -313,8 +313,9 @@ export function RunBar() {
       <RenderProgress />
       <ExportProgress />
       <div className="row">
-        <ActionButton id="run-inpaint" className="primary" testId="run-inpaint" disabled={running}>
-          {doc.outpaint.enabled ? 'Run outpaint' : 'Run'} ({runs})
+        {/* The count may wrap under "Run": Cancel and Export keep their whole width. */}
+        <ActionButton id="run-inpaint" className="primary run" testId="run-inpaint" disabled={running}>
+          {doc.outpaint.enabled ? 'Run outpaint' : 'Run'} <span className="run-count">({runs})</span>
         </ActionButton>
         <ActionButton id="cancel-job" testId="cancel-job" disabled={!running}>
           Cancel

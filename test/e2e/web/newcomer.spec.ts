@@ -318,6 +318,22 @@ test('results survive a reload and export; an edit makes only its frames stale a
   await expect(page.getByTestId('run-inpaint')).toContainText('10 of 100 frames');
   await expect(page.getByTestId('result-hud')).toContainText('older masks');
   await page.screenshot({ path: path.join(shots, 'stale-frames.png') });
+  // The longer Run label ("Run (10 of 100 frames)") still leaves Cancel and Export whole, at every size.
+  for (const [width, height] of [
+    [1280, 720],
+    [1440, 900],
+    [1920, 1080],
+  ] as const) {
+    await page.setViewportSize({ width, height });
+    for (const id of ['run-inpaint', 'cancel-job', 'export-video']) await expect(page.getByTestId(id)).toBeInViewport({ ratio: 1 });
+    const bar = (await page.getByTestId('run-bar').boundingBox())!;
+    for (const id of ['run-inpaint', 'cancel-job', 'export-video']) {
+      const box = (await page.getByTestId(id).boundingBox())!;
+      expect(box.x + box.width).toBeLessThanOrEqual(bar.x + bar.width);
+    }
+    await page.screenshot({ path: path.join(shots, `stale-run-bar-${width}x${height}.png`), clip: { x: width - 320, y: height - 320, width: 320, height: 160 } });
+  }
+  await page.setViewportSize({ width: 1440, height: 900 });
 
   // The run makes those 10 and keeps the other 90.
   await page.getByTestId('run-inpaint').click();
