@@ -55,6 +55,15 @@ export async function openSample(page: Page) {
   await expect(page.getByTestId('frame-number')).toHaveValue('0');
 }
 
+/** Opens a video file through the Open Video dialog, on a fresh page, and waits until it is the project. */
+export async function openVideo(page: Page, file: string) {
+  await page.goto(appUrl);
+  await expect(page.getByTestId('app-root')).toHaveAttribute('data-ready', 'true');
+  await page.getByTestId('open-video').click();
+  await pathDialog(page, file);
+  await expect.poll(async () => ((await hooks(page).doc()) as { source: { path: string } } | null)?.source.path).toBe(file);
+}
+
 /** Source pixel -> page position, from the viewer's box and the current view transform. */
 export async function toPage(page: Page, x: number, y: number) {
   const box = (await page.getByTestId('viewer').boundingBox())!;

@@ -5,8 +5,7 @@ import path from 'node:path';
 import { expect, test } from '@playwright/test';
 import type { Page } from '@playwright/test';
 import { makeClip } from '../../helpers/media';
-import { appUrl } from './app-url';
-import { clickAt, drag, hooks, openSample, pathDialog, press } from './editor-helpers';
+import { clickAt, drag, hooks, openSample, openVideo, pathDialog, press } from './editor-helpers';
 
 const shots = path.resolve('test-results/newcomer');
 mkdirSync(shots, { recursive: true });
@@ -205,18 +204,12 @@ test('M hides the outlines and handles with the mask fill', async ({ page }) => 
 test('thumbnails fill in without repeating the first ones along the strip', async ({ page }) => {
   test.setTimeout(150_000);
   const clip = makeClip('e2e-thumbs', { width: 640, height: 360, frames: 300, background: 'testsrc' });
-  await page.goto(appUrl);
-  await expect(page.getByTestId('app-root')).toHaveAttribute('data-ready', 'true');
-  await page.getByTestId('open-video').click();
-  await pathDialog(page, clip);
-  await expect.poll(async () => ((await hooks(page).doc()) as { source: { path: string } } | null)?.source.path).toBe(clip);
-  let sawPending = false;
+  await openVideo(page, clip);
   let worst = 0;
   const deadline = Date.now() + 20_000;
   for (;;) {
     const srcs = await page.locator('.tl-thumbs img').evaluateAll((imgs) => imgs.map((i) => (i as HTMLImageElement).src));
     const pending = await page.locator('.tl-thumbs .thumb-pending').count();
-    if (pending > 0) sawPending = true;
     const copies = new Map<string, number>();
     for (const s of srcs) copies.set(s, (copies.get(s) ?? 0) + 1);
     worst = Math.max(worst, ...copies.values(), 0);
@@ -225,7 +218,6 @@ test('thumbnails fill in without repeating the first ones along the strip', asyn
   }
   // The slot rule itself is unit-tested (renderer-view.test.ts); here, on the real strip: whenever it
   // was looked at, no thumbnail stood in for distant parts of the clip.
-  void sawPending;
   expect(worst).toBeLessThanOrEqual(2);
   await expect(page.locator('.tl-thumbs .thumb-pending')).toHaveCount(0);
 });
@@ -234,11 +226,7 @@ test('while a job runs: the viewer says which frames are unfinished, stages have
   test.setTimeout(180_000);
   // A clip of its own, so no result kept from another test stands in for this run's frames.
   const clip = makeClip('e2e-stages', { width: 320, height: 180, frames: 100, background: 'testsrc' });
-  await page.goto(appUrl);
-  await expect(page.getByTestId('app-root')).toHaveAttribute('data-ready', 'true');
-  await page.getByTestId('open-video').click();
-  await pathDialog(page, clip);
-  await expect.poll(async () => ((await hooks(page).doc()) as { source: { path: string } } | null)?.source.path).toBe(clip);
+  await openVideo(page, clip);
   await expect(page.getByTestId('viewer')).toHaveAttribute('data-displayed-frame', '0');
   await goToFrame(page, 49);
   await press(page, 'o'); // the range is 0..49: frames 50..99 are copied after the engine
