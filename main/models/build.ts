@@ -1,14 +1,11 @@
 /**
  * The step from verified weights to the contract's ONNX graphs: read the three release files, hand
- * them to the graph builder with a staging folder inside the models folder, check what it wrote, and
- * move the graphs in. The builder is the one plug point:
+ * them to the graph builder (main/models/builder, `buildProPainterModels`) with a staging folder
+ * inside the models folder, check what it wrote, and move the graphs in.
  *
- *   propainterGraphSetBuilder (below): null until the product's builder (main/models/builder) is
- *   wired in; then `buildProPainterModels`, called as builder(weights, stagingDir, { onProgress, signal }).
- *
- * Building is CPU work of seconds: the CLI runs it in its own process, but the app's models service
- * lives in the main process, which must never compute (DESIGN.md), so there it belongs in a worker
- * or the engine process once a real builder is plugged in.
+ * Building is CPU work of seconds: the CLI runs it in its own process (`buildInProcess`), while the
+ * app's models service, which lives in the main process that must never compute (DESIGN.md), hands
+ * the same step to an engine process (main/services/model-build.ts) through a `BuildStep`.
  *
  * Atomic as a set: the old graphs are taken out of the folder's manifest and deleted before the new
  * ones are renamed in, so a kill at any point leaves either no graphs (status: "not built", and the
@@ -19,7 +16,8 @@ import { existsSync } from 'node:fs';
 import { mkdir, readdir, rename, rm, stat } from 'node:fs/promises';
 import path from 'node:path';
 import { UserError } from '../../common/errors';
-import type { ProPainterWeights } from './builder/weights';
+import { buildProPainterModels } from './builder';
+import { WeightsMismatchError, type ProPainterWeights } from './builder/weights';
 import { contractFiles } from './contract';
 import { layoutFor, manifestFor, weightFiles, writeFolderManifest, type ModelFile, type ModelManifest } from './manifest';
 import { CheckpointError } from './pth';
@@ -42,15 +40,28 @@ export interface GraphBuildOptions {
 /** Writes the contract's graphs (`<graph>.onnx`, optional `<graph>.fp16.onnx`) into `outDir`. */
 export type GraphSetBuilder = (weights: ProPainterWeights, outDir: string, opts: GraphBuildOptions) => Promise<unknown>;
 
-/**
- * The product's graph builder. The lead sets this to `buildProPainterModels` from './builder' once
- * the builder writes all ten graphs; while it is null, a folder with verified weights reports
- * "weights present, graphs not built" and downloading stops after the weights.
- */
-export const propainterGraphSetBuilder: GraphSetBuilder | null = null;
+/** The product's graph builder. */
+export const propainterGraphSetBuilder: GraphSetBuilder = buildProPainterModels;
 
 export interface BuildResult {
   built: string[];
+}
+
+/** Runs `buildGraphs` for a models folder somewhere: in this process, or in an engine process. */
+export type BuildStep = (dir: string, opts: GraphBuildOptions) => Promise<BuildResult>;
+
+export const buildInProcess: BuildStep = (dir, opts) => buildGraphs(dir, propainterGraphSetBuilder, opts);
+
+/**
+ * The build step download and import use: `buildStep` where the caller runs it elsewhere (the app's
+ * engine process), a given `builder` in this process (tests), none for `builder: null`, else the
+ * product's builder in this process (the CLI).
+ */
+export function resolveBuildStep(opts: { builder?: GraphSetBuilder | null; buildStep?: BuildStep }): BuildStep | null {
+  if (opts.buildStep) return opts.buildStep;
+  if (opts.builder === null) return null;
+  const builder = opts.builder ?? propainterGraphSetBuilder;
+  return (dir, o) => buildGraphs(dir, builder, o);
 }
 
 /**
@@ -93,6 +104,8 @@ export async function buildGraphs(dir: string, builder: GraphSetBuilder, opts: G
     if (opts.signal?.aborted) throw new UserError('cancelled', 'building the ProPainter graphs was cancelled; download or import again to build them');
     if (err instanceof UserError) throw err;
     if (err instanceof CheckpointError) throw new UserError('bad-input', `${err.message}; download or import the weights again`);
+    if (err instanceof WeightsMismatchError)
+      throw new UserError('bad-input', `the weights in ${dir} do not fit ProPainter v0.1.0's architecture (${err.message}); download or import the official weights again`);
     if ((err as NodeJS.ErrnoException).code === 'ENOSPC') throw new UserError('io', `the disk is full while building the ProPainter graphs in ${dir}; free about 400 MB and download again to build them`);
     throw err;
   } finally {

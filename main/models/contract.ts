@@ -2,7 +2,7 @@
  * The ProPainter model contract in code: which ONNX graphs exist, and the exact names, dtypes and
  * shapes of their inputs and outputs. models/README.md explains the why of every graph; this table is
  * what the engine checks a loaded session against, what the fixture generator builds, and what
- * models/convert/convert.py exports. Change it only together with CONTRACT_VERSION.
+ * the graph builder (main/models/builder) writes. Change it only together with CONTRACT_VERSION.
  *
  * Shape symbols: N = batch (any), B = videos (1 in practice), T = frames of a sub-video or window,
  * L = local frames of a transformer window (L <= T), H/W = processing size (multiples of 8),

@@ -14,7 +14,7 @@ import { existsSync } from 'node:fs';
 import { mkdir, rename, rm, stat } from 'node:fs/promises';
 import path from 'node:path';
 import { UserError } from '../../common/errors';
-import { buildGraphs, propainterGraphSetBuilder, type GraphSetBuilder, type GraphBuildProgress } from './build';
+import { resolveBuildStep, type BuildStep, type GraphSetBuilder, type GraphBuildProgress } from './build';
 import { fetchToPartial, type DownloadProgress } from './fetch-file';
 import { fileUrl, layoutFor, readFolderManifest, weightFiles, writeFolderManifest, type ModelFile, type ModelManifest, type WeightFile } from './manifest';
 import { partialName, removeStaleTemporaries } from './temporaries';
@@ -36,6 +36,8 @@ export interface DownloadOptions {
   includeFp16?: boolean;
   /** Builds the graphs once the weights are verified; default: the product's builder (null: stop after the weights). */
   builder?: GraphSetBuilder | null;
+  /** Runs the build elsewhere (the app: in an engine process); overrides `builder`. */
+  buildStep?: BuildStep;
   onProgress?: (p: ModelsProgress) => void;
   signal?: AbortSignal;
 }
@@ -175,10 +177,10 @@ async function download(opts: DownloadOptions, at: { file: string }): Promise<Do
   at.file = 'the models';
   await save();
 
-  const builder = opts.builder === undefined ? propainterGraphSetBuilder : opts.builder;
+  const build = resolveBuildStep(opts);
   const graphsReady = summarizeChecks(await checkModelFiles(dir, { ...manifest, files: graphEntries }, { hash: false })).ready;
-  if (weights.length && builder && !graphsReady) {
-    const { built } = await buildGraphs(dir, builder, { signal: opts.signal, onProgress: (p) => opts.onProgress?.({ phase: 'build', ...p }) });
+  if (weights.length && build && !graphsReady) {
+    const { built } = await build(dir, { signal: opts.signal, onProgress: (p) => opts.onProgress?.({ phase: 'build', ...p }) });
     result.built = built;
   }
   return result;

@@ -10,7 +10,7 @@ import { copyFile, link, mkdir, rename, rm, stat } from 'node:fs/promises';
 import path from 'node:path';
 import { UserError } from '../../common/errors';
 import type { ModelsStatus } from '../../common/contract/types';
-import { buildGraphs, propainterGraphSetBuilder, type GraphSetBuilder, type GraphBuildOptions } from './build';
+import { resolveBuildStep, type BuildStep, type GraphSetBuilder, type GraphBuildOptions } from './build';
 import { bundledManifest, layoutFor, readFolderManifest, weightFiles, writeFolderManifest, type ModelFile, type ModelManifest, type WeightFile } from './manifest';
 import { modelsStatus } from './status';
 import { importStagingPath, removeStaleTemporaries, retiredPath } from './temporaries';
@@ -21,6 +21,8 @@ export interface ImportOptions {
   signal?: AbortSignal;
   /** Builds the graphs from imported weights; default: the product's builder (null: leave them unbuilt). */
   builder?: GraphSetBuilder | null;
+  /** Runs the build elsewhere (the app: in an engine process); overrides `builder`. */
+  buildStep?: BuildStep;
   onBuildProgress?: GraphBuildOptions['onProgress'];
 }
 
@@ -128,7 +130,7 @@ export async function importModels(fromDir: string, toDir: string, opts: ImportO
   }
   await rm(retired, { recursive: true, force: true });
 
-  const builder = opts.builder === undefined ? propainterGraphSetBuilder : opts.builder;
-  if (weights.length && graphs.length === 0 && builder) await buildGraphs(to, builder, { signal: opts.signal, onProgress: opts.onBuildProgress });
+  const build = resolveBuildStep(opts);
+  if (weights.length && graphs.length === 0 && build) await build(to, { signal: opts.signal, onProgress: opts.onBuildProgress });
   return modelsStatus(to);
 }

@@ -7,10 +7,11 @@
  *   defaultModelsDir(userDataDir)                      -> "<userData>/models"
  *   modelsStatus(dir)                                  -> ModelsStatus (fast, no hashing): stage, weights, graphs
  *   verifyModels(dir, { signal })                      -> VerifyReport (sha256, structure, CRC-32s) for `models verify`
- *   importModels(fromDir, toDir, { signal, builder })  -> ModelsStatus after an atomic, verified copy (+ build)
- *   downloadModels({ dir, manifest, acceptLicense, onProgress, signal, builder }) -> { downloaded, skipped, built }
+ *   importModels(fromDir, toDir, { signal, buildStep })  -> ModelsStatus after an atomic, verified copy (+ build)
+ *   downloadModels({ dir, manifest, acceptLicense, onProgress, signal, buildStep }) -> { downloaded, skipped, built }
  *   buildGraphs(dir, builder, { onProgress, signal })  -> the graphs from the verified weights in dir
- *   propainterGraphSetBuilder                             -> the product's graph builder (null until wired in)
+ *   propainterGraphSetBuilder                          -> the product's graph builder (main/models/builder)
+ *   buildInProcess(dir, { onProgress, signal })        -> buildGraphs with that builder, here (the CLI; the app uses an engine process)
  *   removeStaleTemporaries(dir)                        -> cleanup of what a killed process left
  *   bundledManifest()                                  -> the manifest shipped with the app
  *
@@ -19,7 +20,7 @@
 export { defaultModelsDir, modelsStatus, verifyModels, requireModelFiles, summarizeChecks, type VerifyReport } from './status';
 export { importModels, type ImportOptions } from './import';
 export { downloadModels, type DownloadOptions, type DownloadProgress, type DownloadResult, type ModelsProgress } from './download';
-export { buildGraphs, propainterGraphSetBuilder, type GraphSetBuilder, type GraphBuildOptions, type GraphBuildProgress, type BuildResult } from './build';
+export { buildGraphs, buildInProcess, propainterGraphSetBuilder, type BuildStep, type GraphSetBuilder, type GraphBuildOptions, type GraphBuildProgress, type BuildResult } from './build';
 export { removeStaleTemporaries } from './temporaries';
 export {
   bundledManifest,

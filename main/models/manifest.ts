@@ -84,7 +84,7 @@ export function parseManifest(json: unknown, where: string): ModelManifest {
     throw new UserError('bad-input', `${where} is not a valid model manifest (${issue.path.join('.') || 'root'}: ${issue.message}); regenerate it with the converter or the fixture generator`);
   }
   if (r.data.contract !== CONTRACT_VERSION)
-    throw new UserError('bad-input', `${where} describes models for contract version ${r.data.contract}, but this Cleanplate needs version ${CONTRACT_VERSION}; convert the models again with models/convert`);
+    throw new UserError('bad-input', `${where} describes models for contract version ${r.data.contract}, but this Cleanplate needs version ${CONTRACT_VERSION}; build them again from the weights (Download models… in the app, or: cleanplate models download)`);
   const unknown = weightFiles(r.data).find((w) => !w.layout && !officialLayout(w.file));
   if (unknown) throw new UserError('bad-input', `${where} lists the weight file ${unknown.file}, which is not one of ProPainter's release files and has no layout; fix the manifest`);
   return r.data;

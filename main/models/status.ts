@@ -7,7 +7,6 @@ import { existsSync, statSync } from 'node:fs';
 import path from 'node:path';
 import { UserError } from '../../common/errors';
 import type { ModelsStage, ModelsStatus } from '../../common/contract/types';
-import { propainterGraphSetBuilder } from './build';
 import { bundledManifest, manifestFor, weightFiles, type ModelManifest } from './manifest';
 import { checkModelFiles, formatBytes, type FileCheck } from './verify';
 import { checkWeightFiles, type WeightCheck } from './weight-files';
@@ -41,15 +40,13 @@ export function summarizeChecks(checks: FileCheck[]): { ready: boolean; detail: 
 const sum = (xs: (number | null)[]) => xs.reduce<number>((a, b) => a + (b ?? 0), 0);
 
 /** The stage, and the line the app's status shows for ProPainter. */
-export function propainterStage(graphs: FileCheck[], weights: WeightCheck[], builderAvailable: boolean): { stage: ModelsStage; detail: string } {
+export function propainterStage(graphs: FileCheck[], weights: WeightCheck[]): { stage: ModelsStage; detail: string } {
   const graphSummary = summarizeChecks(graphs);
   if (graphSummary.ready) return { stage: 'ready', detail: 'ready' };
   if (weights.length > 0 && weights.every((w) => w.state === 'ok'))
     return {
       stage: 'weights',
-      detail: builderAvailable
-        ? 'the weights are downloaded and verified, but the ONNX graphs are not built yet; download again to build them (nothing is downloaded twice)'
-        : 'the weights are downloaded and verified, but the ONNX graphs are not built yet: this version of Cleanplate cannot build them; import converted ONNX files to use ProPainter now',
+      detail: 'the weights are downloaded and verified, but the ONNX graphs are not built yet; download again to build them (nothing is downloaded twice)',
     };
   const partial = weights.filter((w) => w.state === 'partial');
   if (partial.length > 0) {
@@ -72,7 +69,7 @@ export function propainterStage(graphs: FileCheck[], weights: WeightCheck[], bui
 }
 
 function toStatus(dir: string, manifest: ModelManifest, graphs: FileCheck[], weights: WeightCheck[]): ModelsStatus {
-  const { stage, detail } = propainterStage(graphs, weights, propainterGraphSetBuilder !== null);
+  const { stage, detail } = propainterStage(graphs, weights);
   return {
     dir,
     stage,

@@ -70,7 +70,7 @@ export async function checkModelFile(dir: string, entry: ModelFile, opts: { hash
   if (entry.size !== null && size > entry.size)
     return { ...base, state: 'corrupt', sizeBytes: size, problem: `${entry.file} has the wrong size (${formatBytes(size)}, expected ${formatBytes(entry.size)}); download or import it again` };
   if (!(await looksLikeOnnx(file)))
-    return { ...base, state: 'corrupt', sizeBytes: size, problem: `${entry.file} is not an ONNX file; convert the weights with models/convert or download the models again` };
+    return { ...base, state: 'corrupt', sizeBytes: size, problem: `${entry.file} is not an ONNX file; build them again from the weights (Download models… in the app, or: cleanplate models download)` };
   if (opts.hash && entry.sha256 !== null && (await sha256File(file, opts.signal)) !== entry.sha256)
     return { ...base, state: 'corrupt', sizeBytes: size, problem: `${entry.file} is corrupt (its sha256 does not match the manifest); download or import it again` };
   return { ...base, state: 'ok', sizeBytes: size, problem: null };

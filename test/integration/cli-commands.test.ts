@@ -6,7 +6,7 @@ import { createServer, type Server } from 'node:http';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { generateFixtures } from '../../models/fixtures';
+import { generateStandIns } from '../../models/fixtures';
 import { makeClip } from '../helpers/media';
 import { tinyManifest, tinyReleaseDir } from '../helpers/pth';
 import { buildCli, canMountTmpfs, jsonEvents, leftOnTmpfs, onTmpfs, runCli, type CliRun } from './cli-harness';
@@ -121,7 +121,7 @@ describe('cleanplate models', () => {
 
   beforeAll(async () => {
     fixtures = path.join(tmp, 'fixtures');
-    generateFixtures(fixtures);
+    generateStandIns(fixtures);
     // The fixtures served over HTTP, as a mirror of the model files would be.
     server = createServer((req, res) => {
       // The tiny stand-ins of the release weights are served beside them.
@@ -210,12 +210,16 @@ describe('cleanplate models', () => {
     return file;
   };
 
+  // The tiny release files pass the tiny manifest's structural check but are not the real
+  // architecture: the download keeps them, verified, and the build that follows refuses them in one line.
+  const notTheArchitecture = /^cleanplate: the weights in .* do not fit ProPainter v0\.1\.0's architecture \(no tensor fnet\.layer1\.0\.conv1\.weight\); download or import the official weights again$/;
+
   it('download fetches and verifies the weights, then list shows each with its size and sha256 and says the graphs are not built', async () => {
     const dir = path.join(tmp, 'models-weights');
     const r = await runCli(['models', 'download', '--accept-license', '--manifest', weightsManifest('weights-manifest.json'), '--models', dir]);
-    expect(r.code, r.stderr).toBe(0);
+    expect(r.code, r.stderr).toBe(1);
+    expect(r.stderr.trimEnd().split('\n').at(-1)).toMatch(notTheArchitecture);
     expect(r.stderr).toContain('Downloading under the S-Lab License 1.0 (non-commercial use only)');
-    expect(r.stderr).toContain('downloaded 3 file(s), 0 already present and verified');
     for (const f of RELEASE) expect(r.stderr).toContain(`downloaded ${f}; checking it`);
 
     const listed = await runCli(['models', 'list', '--models', dir]);
@@ -242,7 +246,7 @@ describe('cleanplate models', () => {
 
     // ProPainter is refused up front, saying why.
     const run = await runCli(['outpaint', clip, '--scale', '1x1.333', '--out', path.join(tmp, 'wide.mp4'), '--engine', 'propainter', '--models', dir]);
-    expectOneLine(run, 1, /ProPainter cannot run: raft\.onnx and 9 more graphs are not built from the weights in .*models-weights yet; this version cannot build them: import converted ONNX files with `cleanplate models import <folder>`$/);
+    expectOneLine(run, 1, /ProPainter cannot run: raft\.onnx and 9 more graphs are not built from the weights in .*models-weights yet; run `cleanplate models download --accept-license` to build them$/);
   });
 
   it('download refuses a wrong file in one line naming it, and reports progress as JSON', async () => {
@@ -262,9 +266,11 @@ describe('cleanplate models', () => {
     cpSync(tinyReleaseDir, from, { recursive: true });
     writeFileSync(path.join(from, 'manifest.json'), JSON.stringify(tinyManifest()));
     const dir = path.join(tmp, 'models-pth-imported');
-    const r = await runCli(['models', 'import', from, '--models', dir]);
-    expect(r.code, r.stderr).toBe(0);
-    for (const f of RELEASE) expect(r.stdout).toContain(`sha256 ${sha256Of(path.join(from, f))}`);
+    const imported = await runCli(['models', 'import', from, '--models', dir]);
+    expect(imported.code, imported.stderr).toBe(1);
+    expect(imported.stderr.trimEnd().split('\n').at(-1)).toMatch(notTheArchitecture);
+    const listed = await runCli(['models', 'list', '--models', dir]);
+    for (const f of RELEASE) expect(listed.stdout).toContain(`sha256 ${sha256Of(path.join(from, f))}`);
 
     truncateSync(path.join(from, 'ProPainter.pth'), 3000);
     expectOneLine(await runCli(['models', 'import', from, '--models', path.join(tmp, 'models-pth-2')]), 1, /cannot import from .*pth-folder: ProPainter\.pth is incomplete: its zip archive ends early/);

@@ -8,7 +8,7 @@ import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { generateFixtures } from '../../models/fixtures';
+import { generateStandIns } from '../../models/fixtures';
 import { bundledManifest, downloadModels, verifyModels, type ModelManifest, type ModelsProgress } from '../../main/models';
 
 let root: string;
@@ -30,7 +30,7 @@ const behaviour = {
 beforeAll(async () => {
   root = mkdtempSync(path.join(tmpdir(), 'cleanplate-download-'));
   fixtures = path.join(root, 'served');
-  manifest = generateFixtures(fixtures);
+  manifest = generateStandIns(fixtures);
   server = createServer((req, res) => {
     const file = decodeURIComponent(new URL(req.url!, 'http://x').pathname.slice(1));
     const range = req.headers.range;

@@ -11,7 +11,7 @@ import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { generateFixtures } from '../../models/fixtures';
+import { generateStandIns } from '../../models/fixtures';
 import {
   buildGraphs,
   downloadModels,
@@ -102,7 +102,7 @@ function fixtureBuilder(seen: { weights?: ProPainterWeights; dir?: string }): Gr
     seen.weights = weights;
     seen.dir = outDir;
     opts.onProgress?.({ step: 'fixtures', done: 0, total: 1 });
-    generateFixtures(outDir);
+    generateStandIns(outDir);
     opts.onProgress?.({ step: 'fixtures', done: 1, total: 1 });
   };
 }
@@ -140,7 +140,7 @@ describe('downloading the release weights', () => {
     expect(status.engines.find((e) => e.id === 'propainter')).toEqual({
       id: 'propainter',
       ready: false,
-      detail: 'the weights are downloaded and verified, but the ONNX graphs are not built yet: this version of Cleanplate cannot build them; import converted ONNX files to use ProPainter now',
+      detail: 'the weights are downloaded and verified, but the ONNX graphs are not built yet; download again to build them (nothing is downloaded twice)',
     });
     expect(status.weights.map((w) => [w.file, w.state, w.sizeBytes, w.sha256])).toEqual(RELEASE.map((f) => [f, 'ok', original(f).length, sha256(original(f))]));
 
@@ -338,7 +338,7 @@ describe('importing a folder of .pth files', () => {
     const to = freshDir();
     await importModels(tinyFolder('import-keep'), to, { builder: null });
     const graphs = path.join(root, 'converted');
-    generateFixtures(graphs);
+    generateStandIns(graphs);
     const status = await importModels(graphs, to);
     expect(status.stage).toBe('ready');
     expect(status.weights.map((w) => w.state)).toEqual(['ok', 'ok', 'ok']);

@@ -1,9 +1,9 @@
-// The model manager on real files: the generated contract fixtures (real ONNX bytes, real sha256).
+// The model manager on real files: the contract stand-in graphs (real ONNX bytes, real sha256; models/fixtures).
 import { cpSync, existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, truncateSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { generateFixtures } from '../../models/fixtures';
+import { generateStandIns } from '../../models/fixtures';
 import { bundledManifest, defaultModelsDir, importModels, modelsStatus, parseManifest, requireModelFiles, verifyModels } from '../../main/models';
 import { contractFiles } from '../../main/models/contract';
 
@@ -13,7 +13,7 @@ let fixtures: string;
 beforeAll(() => {
   root = mkdtempSync(path.join(tmpdir(), 'cleanplate-models-'));
   fixtures = path.join(root, 'fixtures');
-  generateFixtures(fixtures);
+  generateStandIns(fixtures);
 });
 afterAll(() => rmSync(root, { recursive: true, force: true }));
 
@@ -121,14 +121,14 @@ describe('verifyModels', () => {
     writeFileSync(path.join(dir, 'raft.onnx'), '<html>Not Found</html>');
     const c = (await verifyModels(dir)).checks.find((x) => x.file === 'raft.onnx')!;
     expect(c.state).toBe('corrupt');
-    expect(c.problem).toBe('raft.onnx is not an ONNX file; convert the weights with models/convert or download the models again');
+    expect(c.problem).toBe('raft.onnx is not an ONNX file; build them again from the weights (Download models… in the app, or: cleanplate models download)');
   });
 
   it('refuses a manifest made for another contract version', async () => {
     const dir = copyOfFixtures('old-contract');
     const m = JSON.parse(readFileSync(path.join(dir, 'manifest.json'), 'utf8'));
     writeFileSync(path.join(dir, 'manifest.json'), JSON.stringify({ ...m, contract: 2 }));
-    await expect(verifyModels(dir)).rejects.toThrow(/contract version 2, but this Cleanplate needs version 1; convert the models again/);
+    await expect(verifyModels(dir)).rejects.toThrow(/contract version 2, but this Cleanplate needs version 1; build them again from the weights/);
   });
 
   it('says when the folder does not exist', async () => {

@@ -7,7 +7,7 @@ import path from 'node:path';
 import { UserError } from '../../../common/errors';
 import type { ModelFileStatus, ModelsStatus } from '../../../common/contract/types';
 import { readFile } from 'node:fs/promises';
-import { bundledManifest, defaultModelsDir, downloadModels, importModels, modelsStatus, parseManifest, propainterGraphSetBuilder, verifyModels, type ModelManifest, type ModelsProgress } from '../../models';
+import { bundledManifest, defaultModelsDir, downloadModels, importModels, modelsStatus, parseManifest, verifyModels, type ModelManifest, type ModelsProgress } from '../../models';
 import { defaultUserDataDir } from '../../services/paths';
 import { writeJsonLine } from '../reporter';
 import type { CliContext } from '../program';
@@ -36,8 +36,7 @@ export async function resolveModelsDir(flag: string | undefined, opts: { require
   const bad = status.files.filter((f) => f.state !== 'ok' && !f.file.endsWith('.fp16.onnx'));
   const graphs = bad.length === 0 ? 'its graphs' : bad.length <= 2 ? bad.map((f) => f.file).join(' and ') : `${bad[0]!.file} and ${bad.length - 1} more graphs`;
   if (status.stage === 'weights') {
-    const fix = propainterGraphSetBuilder ? `run ${DOWNLOAD_HINT} to build them` : 'this version cannot build them: import converted ONNX files with `cleanplate models import <folder>`';
-    throw new UserError('bad-input', `ProPainter cannot run: ${graphs} are not built from the weights in ${dir} yet; ${fix}`);
+    throw new UserError('bad-input', `ProPainter cannot run: ${graphs} are not built from the weights in ${dir} yet; run ${DOWNLOAD_HINT} to build them`);
   }
   if (status.stage === 'partial') throw new UserError('bad-input', `ProPainter cannot run: the download of its weights into ${dir} stopped part-way; run ${DOWNLOAD_HINT} to resume it`);
   const states = new Set(bad.map((f) => f.state as keyof typeof STATE_WORDS));

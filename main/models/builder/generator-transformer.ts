@@ -29,7 +29,7 @@ import { PP_CHANNELS } from '../contract';
 import { contractGraph, finishContractGraph } from './contract-graph';
 import { conv, layerNorm } from './layers';
 import type { GraphBuilder } from './onnx-graph';
-import { floatTensor, type ProPainterWeights, type StateDict } from './weights';
+import { floatTensor, WeightsMismatchError, type ProPainterWeights, type StateDict } from './weights';
 
 const HIDDEN = 512;
 const HEADS = 4;
@@ -279,7 +279,7 @@ function runConstants(g: GraphBuilder, sd: StateDict, tokensNchw: string, feat: 
   const windowMasked = g.op('Not', [g.op('Equal', [g.reshape(holes, [g.constI([-1, 1, 1])]), g.constF([0], [])])]); // [nW, 1, 1]
 
   const validRolled = sd.get('transformers.transformer.0.attention.valid_ind_rolled');
-  if (!validRolled || !(validRolled.data instanceof BigInt64Array)) throw new Error('weights have no int64 tensor transformers.transformer.0.attention.valid_ind_rolled');
+  if (!validRolled || !(validRolled.data instanceof BigInt64Array)) throw new WeightsMismatchError('no int64 tensor transformers.transformer.0.attention.valid_ind_rolled');
   for (let i = 1; i < BLOCKS; i++) {
     const other = sd.get(`transformers.transformer.${i}.attention.valid_ind_rolled`);
     if (!other || other.data.length !== validRolled.data.length || other.data.some((v, j) => v !== validRolled.data[j]))

@@ -24,12 +24,18 @@ export interface ProPainterWeights {
 
 export type NetworkName = keyof ProPainterWeights;
 
+/**
+ * The weights lack a tensor the architecture needs, or hold it in another shape: the files are not
+ * ProPainter v0.1.0's (the manager's structural check normally refuses those before a build).
+ */
+export class WeightsMismatchError extends Error {}
+
 /** A float tensor of a state dict, or a clear error naming the key (a builder bug or a wrong file). */
 export function floatTensor(sd: StateDict, key: string, shape?: readonly number[]): { shape: readonly number[]; data: Float32Array } {
   const t = sd.get(key);
-  if (!t) throw new Error(`weights have no tensor ${key}`);
-  if (!(t.data instanceof Float32Array)) throw new Error(`weight ${key} is not a float tensor`);
+  if (!t) throw new WeightsMismatchError(`no tensor ${key}`);
+  if (!(t.data instanceof Float32Array)) throw new WeightsMismatchError(`${key} is not a float tensor`);
   if (shape && (shape.length !== t.shape.length || shape.some((d, i) => d !== t.shape[i])))
-    throw new Error(`weight ${key} has shape [${t.shape.join(', ')}], expected [${shape.join(', ')}]`);
+    throw new WeightsMismatchError(`${key} has shape [${t.shape.join(', ')}], expected [${shape.join(', ')}]`);
   return { shape: t.shape, data: t.data };
 }
