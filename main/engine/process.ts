@@ -1,7 +1,7 @@
 /**
  * The engine process (built to dist/engine/engine.cjs). Electron starts it as a utilityProcess
  * (messages through process.parentPort), the web host and tests as a Node child (process.send). It
- * speaks protocol.ts: says `ready`, runs `run`, `propagate` and `exportMasks` requests, forwards their hooks as
+ * speaks protocol.ts: says `ready`, runs `run`, `propagate`, `exportMasks`, `diagnose` and `buildModels` requests, forwards their hooks as
  * messages, stops a job on `cancel` and exits on `shutdown`.
  *
  * Nothing may end it silently: a job's failure becomes an `error` message with a user-facing line
@@ -119,6 +119,14 @@ link.onMessage((m) => {
       start(m.jobId, async () => {
         const { engineDiagnostics } = await import('./diagnostics');
         link.send({ type: 'diagnosed', jobId: m.jobId, result: await engineDiagnostics() });
+      });
+      break;
+    case 'buildModels':
+      start(m.jobId, async (signal) => {
+        // loaded only for this request: a render or a propagation never needs the graph builder
+        const { buildInProcess } = await import('../models/build');
+        const result = await buildInProcess(m.dir, { signal, onProgress: (p) => link.send({ type: 'progress', jobId: m.jobId, stage: p.step, done: p.done, total: p.total }) });
+        link.send({ type: 'modelsBuilt', jobId: m.jobId, result });
       });
       break;
     case 'cancel':

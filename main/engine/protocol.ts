@@ -5,6 +5,7 @@
  */
 import type { PropagatedKeyPatch } from '../../common/contract/types';
 import type { ErrorInfo } from '../../common/errors';
+import type { BuildResult } from '../models/build';
 import type { ProjectDoc } from '../../common/project/schema';
 import type { EngineDiagnostics } from './diagnostics';
 import type { JobResult, JobSpec, JobStartInfo } from './job';
@@ -26,6 +27,8 @@ export type HostToEngine =
   | { type: 'exportMasks'; jobId: string; doc: ProjectDoc; dir: string }
   /** Reports onnxruntime's version and which execution providers load here (engine/diagnostics.ts). */
   | { type: 'diagnose'; jobId: string }
+  /** Builds ProPainter's graphs from the verified weights in the models folder `dir` (main/models/build.ts). */
+  | { type: 'buildModels'; jobId: string; dir: string }
   | { type: 'cancel'; jobId: string }
   | { type: 'shutdown' };
 
@@ -41,5 +44,6 @@ export type EngineToHost =
   | { type: 'done'; jobId: string; result: JobResult }
   | { type: 'masksExported'; jobId: string; result: MaskExportResult }
   | { type: 'diagnosed'; jobId: string; result: EngineDiagnostics }
+  | { type: 'modelsBuilt'; jobId: string; result: BuildResult }
   | { type: 'cancelled'; jobId: string }
   | { type: 'error'; jobId: string; error: ErrorInfo };

@@ -75,11 +75,10 @@ export function formatDiagnostics(d: Diagnostics): string[] {
 
 /** onnxruntime's version and which providers load, checked in an engine process (never in the host). */
 export function engineDiagnosticsInEngine(engines: EnginePool): Promise<EngineDiagnostics> {
-  return requestInEngine(
-    engines,
-    'diagnose',
-    (jobId) => ({ type: 'diagnose', jobId }),
-    (m, jobId) => (m.type === 'diagnosed' && m.jobId === jobId ? m.result : undefined),
-    'The engine process stopped before reporting.',
-  );
+  return requestInEngine(engines, {
+    label: 'diagnose',
+    message: (jobId) => ({ type: 'diagnose', jobId }),
+    answer: (m, jobId) => (m.type === 'diagnosed' && m.jobId === jobId ? m.result : undefined),
+    stopped: 'The engine process stopped before reporting.',
+  });
 }

@@ -18,6 +18,8 @@ import { removeLeftovers } from './leftovers';
 import { engineDiagnosticsInEngine, gatherDiagnostics } from './diagnostics';
 import { exportMasksInEngine, importMask } from './mask-files';
 import { MediaLibrary } from './media-library';
+import { bundledManifest } from '../models/index';
+import { buildInEngine } from './model-build';
 import { ModelsService } from './models-service';
 import { ProjectStore } from './project-store';
 import { RecentProjects } from './recent-projects';
@@ -48,7 +50,7 @@ export async function createServices(ctx: ServiceContext): Promise<Services> {
   await Promise.all([paths.cache, paths.autosave, paths.imports, paths.logs].map((dir) => fs.mkdir(dir, { recursive: true })));
   const tasks = new TaskRegistry(ctx.emit, ctx.log);
   const engines = new EnginePool(ctx.launchEngine, ctx.maxEngines);
-  const models = new ModelsService(paths.root, tasks);
+  const models = new ModelsService(paths.root, tasks, bundledManifest, buildInEngine(engines));
   const results = new ResultStore(paths.cache, ctx.log);
   await results.clean();
   const jobs = new JobRegistry({ cacheDir: paths.cache, tasks, engines, emit: ctx.emit, log: ctx.log, modelsDir: () => models.dir, checkSource: (doc) => checkDocumentSource(doc), results });

@@ -56,11 +56,10 @@ export async function importMask(cacheDir: string, args: { path: string; width: 
  * (a folder that already has files, a missing mask source) comes back as the same one-line UserError.
  */
 export function exportMasksInEngine(engines: EnginePool, doc: ProjectDoc, dir: string): Promise<MaskExportResult> {
-  return requestInEngine(
-    engines,
-    'mask-export',
-    (jobId) => ({ type: 'exportMasks', jobId, doc, dir: path.resolve(dir) }),
-    (m, jobId) => (m.type === 'masksExported' && m.jobId === jobId ? m.result : undefined),
-    'The engine process stopped while exporting the masks; nothing was written. Retry.',
-  );
+  return requestInEngine(engines, {
+    label: 'mask-export',
+    message: (jobId) => ({ type: 'exportMasks', jobId, doc, dir: path.resolve(dir) }),
+    answer: (m, jobId) => (m.type === 'masksExported' && m.jobId === jobId ? m.result : undefined),
+    stopped: 'The engine process stopped while exporting the masks; nothing was written. Retry.',
+  });
 }

@@ -6,7 +6,7 @@
  */
 import type { ModelsStatus, Task } from '../../common/contract/types';
 import { UserError } from '../../common/errors';
-import { bundledManifest, defaultModelsDir, downloadModels, formatBytes, importModels, modelsStatus, removeStaleTemporaries, type ModelManifest, type ModelsProgress } from '../models/index';
+import { bundledManifest, defaultModelsDir, downloadModels, formatBytes, importModels, modelsStatus, removeStaleTemporaries, type BuildStep, type ModelManifest, type ModelsProgress } from '../models/index';
 import type { Handlers } from './dispatcher';
 import type { TaskHandle, TaskRegistry } from './task-registry';
 
@@ -41,6 +41,8 @@ export class ModelsService {
     private readonly tasks: TaskRegistry,
     /** What "Download models…" fetches: the bundled manifest (tests point it at a local server). */
     private readonly manifest: () => ModelManifest = bundledManifest,
+    /** Where the graphs are built from the weights: an engine process in the app (model-build.ts). */
+    private readonly buildStep?: BuildStep,
   ) {
     this.dir = defaultModelsDir(userDataDir);
     // What a killed download, import or build left behind goes now (partial downloads stay: they resume).
@@ -50,7 +52,7 @@ export class ModelsService {
   handlers(): ModelsHandlers {
     return {
       'models.status': () => this.status(),
-      'models.import': ({ dir }) => importModels(dir, this.dir),
+      'models.import': ({ dir }) => importModels(dir, this.dir, { buildStep: this.buildStep }),
       'models.download': ({ acceptLicense }) => this.download(acceptLicense),
     };
   }
@@ -75,11 +77,11 @@ export class ModelsService {
       'download',
       { files: 0 },
       async (signal, t) => {
-        const r = await downloadModels({ dir: this.dir, manifest: this.manifest(), acceptLicense, signal, onProgress: (p) => reportProgress(t, p) });
+        const r = await downloadModels({ dir: this.dir, manifest: this.manifest(), acceptLicense, signal, buildStep: this.buildStep, onProgress: (p) => reportProgress(t, p) });
         t.update({ files: r.downloaded.length });
         const got = r.downloaded.length ? `Downloaded and verified ${r.downloaded.length} file(s)` : 'The weights were already downloaded and verified';
         if ((await modelsStatus(this.dir)).stage === 'ready') return `${got}${r.built ? ` and built ${r.built.length} graph file(s)` : ''}; ProPainter is ready.`;
-        return `${got}; the ONNX graphs are not built yet: this version of Cleanplate cannot build them (import converted ONNX files to use ProPainter now).`;
+        return `${got}; the ONNX graphs are not built yet: download again to build them.`;
       },
       { cancelled: 'Download cancelled; run it again to resume.', failed: 'The download failed; check the network connection and retry (it resumes where it stopped).' },
     );
