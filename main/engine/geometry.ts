@@ -16,15 +16,29 @@ export const PROCESSING_BOX: Size = { width: 960, height: 540 };
 const floor8 = (v: number) => Math.max(8, Math.floor(v / 8) * 8);
 
 /**
- * `requested` (the user's setting) rounded down to multiples of 8, or the source scaled down (never
- * up) to fit 960x540 (540x960 for portrait sources) and rounded down to multiples of 8.
+ * The smallest processing side ProPainter can take: RAFT's coarsest correlation level is 1/64 of the
+ * frame, and below 128 px it is a single pixel, where upstream's lookup divides by zero (NaN flows)
+ * and the graphs compute nothing meaningful.
  */
-export function processingSize(source: Size, requested?: Size | null): Size {
-  if (requested) return { width: floor8(requested.width), height: floor8(requested.height) };
+export const PROPAINTER_MIN_SIDE = 128;
+
+/**
+ * `requested` (the user's setting) rounded down to multiples of 8, or the source scaled down to fit
+ * 960x540 (540x960 for portrait sources) and rounded down to multiples of 8 — scaled up only as far
+ * as `minSide` needs (small clips for ProPainter). A requested size below `minSide` is refused.
+ */
+export function processingSize(source: Size, requested?: Size | null, minSide = 8): Size {
+  if (requested) {
+    const size = { width: floor8(requested.width), height: floor8(requested.height) };
+    if (Math.min(size.width, size.height) < minSide)
+      throw new UserError('bad-input', `the processing size ${size.width}x${size.height} is too small for ProPainter (each side needs at least ${minSide} px); choose a larger size or leave it automatic`);
+    return size;
+  }
   const portrait = source.height > source.width;
   const box = portrait ? { width: PROCESSING_BOX.height, height: PROCESSING_BOX.width } : PROCESSING_BOX;
-  const scale = Math.min(1, box.width / source.width, box.height / source.height);
-  return { width: floor8(source.width * scale), height: floor8(source.height * scale) };
+  const scale = Math.max(Math.min(1, box.width / source.width, box.height / source.height), minSide / Math.min(source.width, source.height));
+  const fit = (v: number) => Math.max(minSide, floor8(v * scale));
+  return { width: fit(source.width), height: fit(source.height) };
 }
 
 export interface Placement extends Size {

@@ -24,7 +24,7 @@ import { frameFingerprints } from '../../common/project/fingerprint';
 import { checkRange, createEncoder, createPreviewWriter, decodeFrames, frameTimesOf, probeMedia, type FrameEncoder, type FrameTimes, type PreviewWriter } from '../media';
 import { compositeFilled } from './composite';
 import { loadOpenCv } from './cv';
-import { outpaintGeometry, outpaintMasks, placeOnCanvas, processingSize, type OutpaintGeometry, type Size } from './geometry';
+import { outpaintGeometry, outpaintMasks, placeOnCanvas, processingSize, PROPAINTER_MIN_SIDE, type OutpaintGeometry, type Size } from './geometry';
 import type { JobHooks, JobResult, JobSpec } from './job';
 import { maskFrames } from './masks';
 import { createEngine } from './registry';
@@ -79,7 +79,7 @@ async function run(spec: JobSpec, hooks: JobHooks, signal: AbortSignal, startedA
   const { start, count } = checkRange(probe, spec.range ?? undefined);
   const end = start + count - 1;
   const source: Size = { width: probe.width, height: probe.height };
-  const proc = processingSize(source, spec.engine.processingSize);
+  const proc = processingSize(source, spec.engine.processingSize, spec.engine.id === 'propainter' ? PROPAINTER_MIN_SIDE : undefined);
   const outpaint = spec.mode === 'outpaint' ? outpaintGeometry(source, proc, spec.outpaint ?? DEFAULT_OUTPAINT) : null;
   const engineSize: Size = outpaint ? outpaint.processing : proc;
   const outSize: Size = outpaint ? outpaint.full : source;

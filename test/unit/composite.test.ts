@@ -1,7 +1,7 @@
 import { beforeAll, describe, expect, it } from 'vitest';
 import { compositeFilled } from '../../main/engine/composite';
 import { loadOpenCv, type OpenCv } from '../../main/engine/cv';
-import { outpaintGeometry, outpaintMasks, placeOnCanvas, processingSize } from '../../main/engine/geometry';
+import { outpaintGeometry, outpaintMasks, placeOnCanvas, processingSize, PROPAINTER_MIN_SIDE } from '../../main/engine/geometry';
 import { noise } from '../helpers/random';
 
 let cv: OpenCv;
@@ -99,6 +99,15 @@ describe('processing size', () => {
 
   it('rounds a user-set size down to multiples of 8', () => {
     expect(processingSize({ width: 1920, height: 1080 }, { width: 500, height: 301 })).toEqual({ width: 496, height: 296 });
+  });
+
+  it("scales small clips up to ProPainter's 128 px minimum side, keeping the aspect, and refuses a smaller set size", () => {
+    expect(processingSize({ width: 160, height: 120 }, null, PROPAINTER_MIN_SIDE)).toEqual({ width: 168, height: 128 });
+    expect(processingSize({ width: 96, height: 200 }, null, PROPAINTER_MIN_SIDE)).toEqual({ width: 128, height: 264 });
+    expect(processingSize({ width: 1920, height: 1080 }, null, PROPAINTER_MIN_SIDE)).toEqual({ width: 960, height: 536 });
+    expect(() => processingSize({ width: 1920, height: 1080 }, { width: 256, height: 120 }, PROPAINTER_MIN_SIDE)).toThrow(
+      'the processing size 256x120 is too small for ProPainter (each side needs at least 128 px); choose a larger size or leave it automatic',
+    );
   });
 });
 
