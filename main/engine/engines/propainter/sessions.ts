@@ -5,10 +5,12 @@
  * Session creation and running go through a SessionFactory so tests can inject a runner.
  */
 import * as ort from 'onnxruntime-node';
+import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { UserError } from '../../../../common/errors';
 import type { Device } from '../../../../common/project/schema';
 import { CONTRACT_VERSION, GRAPH_NAMES, GRAPHS, graphFileName, type GraphName, type Precision } from '../../../models/contract';
+import { portableModelBytes } from '../../../models/builder/portable-model';
 import { manifestFor } from '../../../models/manifest';
 import { requireModelFiles } from '../../../models/status';
 import { checkModelFile } from '../../../models/verify';
@@ -29,6 +31,17 @@ export interface GraphSession {
 export type SessionFactory = (file: string, provider: ProviderName) => Promise<GraphSession>;
 
 /**
+ * What a session opens: the file itself on the CPU; on a GPU provider the model with DeformConv and
+ * Col2Im replaced by their exact rewrites (portable-model.ts), because no GPU provider has kernels for
+ * them and onnxruntime would run those nodes on the CPU, copying tensors across at every call. The
+ * files keep the native operators, which the CPU runs faster.
+ */
+export async function sessionSource(file: string, provider: ProviderName): Promise<string | Uint8Array> {
+  if (provider === 'cpu') return file;
+  return portableModelBytes(await readFile(file));
+}
+
+/**
  * Real onnxruntime sessions; nodes the provider cannot run fall back to the CPU inside the session.
  * The CPU memory arena is off: each of the ten sessions would otherwise keep its own peak
  * allocation forever (measured on the fixtures at 432x240: 1.8 GB RSS with arenas, 0.55 GB without,
@@ -37,13 +50,15 @@ export type SessionFactory = (file: string, provider: ProviderName) => Promise<G
  * ran 5x faster without it there).
  */
 export const ortSessionFactory: SessionFactory = async (file, provider) => {
-  const session = await ort.InferenceSession.create(file, {
+  const source = await sessionSource(file, provider);
+  const options: ort.InferenceSession.SessionOptions = {
     executionProviders: provider === 'cpu' ? ['cpu'] : [provider, 'cpu'],
     graphOptimizationLevel: 'all',
     logSeverityLevel: 3,
     enableCpuMemArena: false,
     extra: { session: { intra_op: { allow_spinning: '0' } } },
-  });
+  };
+  const session = typeof source === 'string' ? await ort.InferenceSession.create(source, options) : await ort.InferenceSession.create(source, options);
   return {
     inputNames: session.inputNames,
     outputNames: session.outputNames,
@@ -66,7 +81,7 @@ export function isOutOfMemoryError(err: unknown): boolean {
 export function checkAgainstContract(graph: GraphName, file: string, session: GraphSession): void {
   const spec = GRAPHS[graph];
   const name = path.basename(file);
-  const fix = 'convert the models again with models/convert';
+  const fix = 'build them again from the weights (Download models… in the app, or: cleanplate models download)';
   for (const input of spec.inputs) {
     if (!session.inputNames.includes(input.name)) throw new UserError('bad-input', `${name} does not match model contract v${CONTRACT_VERSION}: it has no input "${input.name}"; ${fix}`);
     const meta = session.inputMetadata?.find((m) => m.name === input.name);
