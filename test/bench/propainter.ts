@@ -120,7 +120,7 @@ export async function benchProPainter(): Promise<Record<string, number>> {
   const root = mkdtempSync(path.join(tmpdir(), 'cleanplate-bench-pp-'));
   try {
     const models = path.join(root, 'models');
-    generateFixtures(models);
+    await generateFixtures(models);
     const out = await stageTimes(models);
     // With the default windows every buffer reaches its steady state after about 400 frames, so the
     // lengths compared are 400 and 800; at half the sample's size to keep the run short.

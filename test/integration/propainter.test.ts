@@ -1,47 +1,56 @@
-// The ProPainter engine end to end through runJob on the bmx-trees sample, with the contract
-// fixtures as models (generated into a temp folder): frame count, streaming order, pixels outside
-// the hole untouched, and peak memory flat in the clip length (each length in its own process).
-// The fixtures' weights are arbitrary: what they paint into the hole is not checked.
-import { spawnSync } from 'node:child_process';
-import { copyFileSync, mkdirSync, mkdtempSync, readdirSync, rmSync } from 'node:fs';
+// ProPainter's real network end to end on the CPU: the contract fixtures are the ten graphs (and
+// nine fp16 variants) that the product's builder writes from seeded random weights of the real
+// architecture (models/fixtures), run through runJob on the bmx-trees sample, and through the engine
+// in fp32 and fp16. The weights are untrained, so the painted pixels are checked only for being
+// painted, finite and the same in both precisions; equality with upstream is `npm run parity`'s job.
+import { mkdtempSync, readdirSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { dilateCross } from '../../common/mask/morphology';
 import { EngineSettingsSchema } from '../../common/project/schema';
-import type { JobResult, JobSpec } from '../../main/engine/job';
+import { createProPainterEngine } from '../../main/engine/engines/propainter';
+import { ortSessionFactory, type SessionFactory } from '../../main/engine/engines/propainter/sessions';
+import type { JobSpec } from '../../main/engine/job';
 import { runJob } from '../../main/engine/runner';
+import type { EngineOptions, FilledFrame, ProcFrame } from '../../main/engine/types';
 import { decodeFrames, decodeMaskFrames } from '../../main/media';
-import { generateFixtures } from '../../models/fixtures';
-import { bmxFrames, bmxMasks, repoRoot } from '../helpers/media';
+import { fixtureModels } from '../../models/fixtures';
+import { bmxFrames, bmxMasks } from '../helpers/media';
 
 let root: string;
 let models: string;
 
-beforeAll(() => {
+beforeAll(async () => {
   root = mkdtempSync(path.join(tmpdir(), 'cleanplate-pp-job-'));
-  models = path.join(root, 'models');
-  generateFixtures(models);
+  models = await fixtureModels();
 });
 afterAll(() => rmSync(root, { recursive: true, force: true }));
 
-const engine = (over: object = {}) => EngineSettingsSchema.parse({ id: 'propainter', device: 'cpu', ...over });
+/** Small windows and a few RAFT iterations keep the real network affordable on two CPU cores. */
+const small = { neighborLength: 6, refStride: 5, subvideoLength: 20, raftIterations: 6 };
+const engine = (over: object = {}) => EngineSettingsSchema.parse({ id: 'propainter', device: 'cpu', propainter: small, ...over });
 
-describe('ProPainter through runJob on bmx-trees', () => {
-  it('writes all 80 frames in order, streaming, with every pixel outside the dilated hole untouched', async () => {
+describe('ProPainter (real architecture, seeded weights) through runJob on bmx-trees', () => {
+  it('cleans the range in order, streaming, leaves every pixel outside the dilated hole and outside the range untouched', async () => {
     const out = path.join(root, 'bmx-out');
     const frames: number[] = [];
     const notices: string[] = [];
-    let device = '';
-    const spec: JobSpec = { input: bmxFrames, masks: { kind: 'files', path: bmxMasks }, mode: 'inpaint', engine: engine(), modelsDir: models, output: { kind: 'frames', dir: out } };
-    const result = await runJob(spec, { started: (i) => (device = i.device), frame: (i) => frames.push(i), notice: (m) => notices.push(m) }, new AbortController().signal);
+    const spec: JobSpec = {
+      input: bmxFrames,
+      masks: { kind: 'files', path: bmxMasks },
+      mode: 'inpaint',
+      range: { start: 30, end: 41 },
+      engine: engine({ processingSize: { width: 224, height: 128 } }),
+      modelsDir: models,
+      output: { kind: 'frames', dir: out },
+    };
+    const result = await runJob(spec, { frame: (i) => frames.push(i), notice: (m) => notices.push(m) }, new AbortController().signal);
 
-    expect(result.frames).toBe(80);
-    expect(result.engine).toBe('propainter');
-    expect(result.device).toBe('cpu');
-    expect(device).toBe('cpu');
+    expect(result).toMatchObject({ frames: 80, engine: 'propainter', device: 'cpu' });
     expect(notices).toEqual([]);
-    expect(frames).toEqual(Array.from({ length: 80 }, (_, i) => i));
+    // Frame events are the engine's frames (the range, in order); the 68 outside it are copied through.
+    expect(frames).toEqual(Array.from({ length: 12 }, (_, i) => 30 + i));
     expect(readdirSync(out).filter((f) => f.endsWith('.png'))).toHaveLength(80);
 
     const source = decodeFrames(bmxFrames, { width: 432, height: 240 });
@@ -50,60 +59,88 @@ describe('ProPainter through runJob on bmx-trees', () => {
     let changed = 0;
     for await (const f of decodeFrames(out, { width: 432, height: 240 })) {
       const src = (await source.next()).value!.data;
-      const hole = dilateCross((await masks.next()).value!.data, 432, 240, 4);
+      // The job dilates the masks by 4 px at the processing size (224x128), which is about 8 px at
+      // 432x240, plus the upscaled hole's interpolation and composite's 2 px soft edge.
+      const hole = dilateCross((await masks.next()).value!.data, 432, 240, 12);
+      const inRange = f.index >= 30 && f.index <= 41;
       for (let p = 0; p < hole.length; p++) {
-        if (hole[p]) {
+        const same = f.data[p * 3] === src[p * 3] && f.data[p * 3 + 1] === src[p * 3 + 1] && f.data[p * 3 + 2] === src[p * 3 + 2];
+        if (inRange && hole[p]) {
           inside++;
-          if (f.data[p * 3] !== src[p * 3]) changed++;
-          continue;
-        }
-        if (f.data[p * 3] !== src[p * 3] || f.data[p * 3 + 1] !== src[p * 3 + 1] || f.data[p * 3 + 2] !== src[p * 3 + 2])
-          throw new Error(`frame ${f.index} pixel ${p % 432},${Math.floor(p / 432)} outside the hole changed`);
+          if (!same) changed++;
+        } else if (!same) throw new Error(`frame ${f.index} pixel ${p % 432},${Math.floor(p / 432)} changed outside the ${inRange ? 'hole' : 'range'}`);
       }
     }
     expect(inside).toBeGreaterThan(0);
-    expect(changed / inside).toBeGreaterThan(0.5); // the hole was painted (by arbitrary weights)
-  });
+    expect(changed / inside).toBeGreaterThan(0.5); // the hole was painted (by untrained weights)
+  }, 600_000);
+});
 
-  it('peak memory stays flat when the clip is twice as long', () => {
-    // Ping-pong copies of the sample (0..79, 79..0, ...) make long clips with real motion.
-    const makeClip = (count: number) => {
-      const dir = path.join(root, `pingpong-${count}`);
-      mkdirSync(path.join(dir, 'frames'), { recursive: true });
-      mkdirSync(path.join(dir, 'masks'), { recursive: true });
-      const names = (d: string) => readdirSync(d).sort();
-      const f = names(bmxFrames);
-      const m = names(bmxMasks);
-      for (let i = 0; i < count; i++) {
-        const k = Math.floor(i / 80) % 2 === 0 ? i % 80 : 79 - (i % 80);
-        const name = String(i).padStart(5, '0');
-        copyFileSync(path.join(bmxFrames, f[k]!), path.join(dir, 'frames', `${name}.jpg`));
-        copyFileSync(path.join(bmxMasks, m[k]!), path.join(dir, 'masks', `${name}.png`));
+describe('ProPainter fp16 graphs against fp32 (real architecture, CPU)', () => {
+  const W = 232;
+  const H = 128;
+  const COUNT = 10;
+
+  async function bmxClip(): Promise<ProcFrame[]> {
+    const clip: ProcFrame[] = [];
+    const masks = decodeMaskFrames(bmxMasks, { width: W, height: H, frameCount: 80 });
+    for await (const f of decodeFrames(bmxFrames, { width: W, height: H })) {
+      if (f.index >= COUNT) break;
+      clip.push({ index: f.index, rgb: f.data, mask: dilateCross((await masks.next()).value!.data, W, H, 4) });
+    }
+    return clip;
+  }
+
+  async function run(opts: EngineOptions, createSession: SessionFactory | undefined, clip: ProcFrame[]): Promise<{ out: FilledFrame[]; opened: string[]; device: string }> {
+    const opened: string[] = [];
+    const env = { platform: 'linux' as const, backends: [{ name: 'cpu', bundled: true }, { name: 'webgpu', bundled: true }], cudaInstalled: false };
+    const e = await createProPainterEngine(opts, {
+      environment: env,
+      createSession: async (file, provider) => {
+        opened.push(path.basename(file));
+        return (createSession ?? ortSessionFactory)(file, provider);
+      },
+    });
+    const out: FilledFrame[] = [];
+    const ctx = { width: W, height: H, frameCount: clip.length, signal: new AbortController().signal, progress: () => {}, notice: () => {} };
+    async function* frames() {
+      yield* clip;
+    }
+    try {
+      for await (const f of e.run(frames(), ctx)) out.push(f);
+    } finally {
+      await e.dispose();
+    }
+    return { out, opened, device: e.device };
+  }
+
+  it('the fp16 files load and run on the CPU, and paint the hole within a few grey levels of fp32', async () => {
+    const clip = await bmxClip();
+    const base: EngineOptions = { device: 'cpu', fp16: false, modelsDir: models, classic: { propagationRadius: 40, temporalSmoothing: 0.5 }, propainter: small };
+    const fp32 = await run(base, undefined, clip);
+    // onnxruntime's CPU provider runs fp16 graphs (casting where it lacks a float16 kernel), but the
+    // engine keeps the CPU in fp32 as upstream does; a session factory that opens on the CPU what
+    // the engine asks of a GPU provider makes it choose the fp16 files.
+    const onCpu: SessionFactory = (file) => ortSessionFactory(file, 'cpu');
+    const fp16 = await run({ ...base, device: 'webgpu', fp16: true }, onCpu, clip);
+    expect(fp16.opened).toContain('pp_transformer.fp16.onnx');
+    expect(fp16.opened).toContain('raft.onnx'); // RAFT stays fp32
+
+    let squared = 0;
+    let n = 0;
+    for (let t = 0; t < COUNT; t++) {
+      const mask = clip[t]!.mask;
+      for (let p = 0; p < mask.length; p++) {
+        if (!mask[p]) continue;
+        for (let c = 0; c < 3; c++) {
+          const d = fp32.out[t]!.rgb[p * 3 + c]! - fp16.out[t]!.rgb[p * 3 + c]!;
+          squared += d * d;
+          n++;
+        }
       }
-      return dir;
-    };
-    const peak = (count: number): JobResult => {
-      const dir = makeClip(count);
-      const spec: JobSpec = {
-        input: path.join(dir, 'frames'),
-        masks: { kind: 'files', path: path.join(dir, 'masks') },
-        mode: 'inpaint',
-        // Sub-videos of 20 (neighbours ±3, references every 5) reach the steady state of every
-        // buffer within 100 frames; with the defaults it takes about 400.
-        engine: engine({ processingSize: { width: 216, height: 120 }, propainter: { neighborLength: 6, refStride: 5, subvideoLength: 20 } }),
-        modelsDir: models,
-        output: { kind: 'video', path: path.join(dir, 'out.mkv'), format: 'ffv1' },
-      };
-      const r = spawnSync(process.execPath, ['--import', 'tsx', path.join(__dirname, 'propainter-memory-child.ts'), JSON.stringify(spec)], { cwd: repoRoot, encoding: 'utf8', timeout: 240_000 });
-      if (r.status !== 0) throw new Error(`job of ${count} frames failed: ${r.stderr}`);
-      return JSON.parse(r.stdout.trim().split('\n').at(-1)!) as JobResult;
-    };
-    const short = peak(100);
-    const long = peak(200);
-    expect(short.frames).toBe(100);
-    expect(long.frames).toBe(200);
-    // DESIGN.md's budget is 1.3x for 5x the frames; keeping every buffer instead of trimming would
-    // add about 2 MB per frame at this size (+200 MB here).
-    expect(long.peakRssMb).toBeLessThan(short.peakRssMb * 1.3);
-  }, 480_000);
+    }
+    const psnr = 10 * Math.log10((255 * 255) / Math.max(squared / n, 1e-12));
+    console.log(`ProPainter fp16 vs fp32 inside the hole, ${COUNT} frames at ${W}x${H}: PSNR ${psnr.toFixed(1)} dB`);
+    expect(psnr).toBeGreaterThan(35);
+  }, 600_000);
 });

@@ -2,11 +2,15 @@
 // with DeformConv and Col2Im replaced by their exact rewrites. Checked on contract graphs (every
 // graph, fp32 and fp16): no replaced operator is left, and the outputs equal the original model's
 // on onnxruntime's CPU provider.
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
 import { onnx } from 'onnx-proto';
 import { describe, expect, it } from 'vitest';
+import { sessionSource } from '../../main/engine/engines/propainter/sessions';
 import { GRAPH_NAMES, GRAPHS } from '../../main/models/contract';
 import { portableModel, portableModelBytes, REWRITTEN_OPERATORS } from '../../main/models/builder/portable-model';
-import { FIXTURE_BUILDERS } from '../../models/fixtures/graphs';
+import { STAND_IN_BUILDERS } from '../../models/fixtures/stand-in-graphs';
 import { contractFeeds, maxAbs, maxAbsDiff, OPSET, runModel } from '../helpers/onnx-run';
 
 const operators = (m: onnx.IModelProto): string[] => {
@@ -32,7 +36,7 @@ describe('portableModel', () => {
           : [[name, 'fp32']]) as [string, 'fp32' | 'fp16'][],
     ),
   )('%s (%s): no DeformConv or Col2Im left, same outputs', async (name, precision) => {
-    const g = FIXTURE_BUILDERS[name as (typeof GRAPH_NAMES)[number]]();
+    const g = STAND_IN_BUILDERS[name as (typeof GRAPH_NAMES)[number]]();
     const bytes = g.toBytes({ opset: OPSET, precision });
     const portable = portableModelBytes(bytes);
     const ops = operators(onnx.ModelProto.decode(portable));
@@ -49,7 +53,27 @@ describe('portableModel', () => {
   });
 
   it('leaves a model without those operators as it was', () => {
-    const model = FIXTURE_BUILDERS.pp_decoder().modelProto({ opset: OPSET });
+    const model = STAND_IN_BUILDERS.pp_decoder().modelProto({ opset: OPSET });
     expect(onnx.ModelProto.encode(portableModel(model)).finish()).toEqual(onnx.ModelProto.encode(model).finish());
+  });
+
+  it('is what the engine opens on every GPU provider; the CPU opens the file as it is', async () => {
+    const dir = mkdtempSync(path.join(os.tmpdir(), 'cp-portable-'));
+    try {
+      const file = path.join(dir, 'pp_prop_forward.onnx');
+      const original = STAND_IN_BUILDERS.pp_prop_forward().toBytes({ opset: OPSET });
+      expect(operators(onnx.ModelProto.decode(original))).toContain('DeformConv');
+      writeFileSync(file, original);
+      expect(await sessionSource(file, 'cpu')).toBe(file);
+      for (const provider of ['cuda', 'dml', 'coreml', 'webgpu'] as const) {
+        const bytes = await sessionSource(file, provider);
+        expect(bytes).toBeInstanceOf(Uint8Array);
+        const ops = operators(onnx.ModelProto.decode(bytes as Uint8Array));
+        expect(ops).toContain('GridSample');
+        expect(ops).not.toContain('DeformConv');
+      }
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 });

@@ -1,13 +1,14 @@
-// The ProPainter engine on the contract fixtures (real onnxruntime sessions on the CPU) with small
+// The ProPainter engine on the contract stand-ins (narrow graphs with the contract's interface, in real
+// onnxruntime sessions on the CPU; models/fixtures/stand-in-graphs.ts) with small
 // synthetic clips: streaming order, untouched pixels outside the hole, bounded buffers, provider
-// fallback, fp16 selection, contract checks and the out-of-memory retry policy. The fixtures'
+// fallback, fp16 selection, contract checks and the out-of-memory retry policy. The stand-ins'
 // weights are arbitrary, so only plumbing and invariants are checked, never the painted pixels.
 import { copyFileSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { dilateCross } from '../../common/mask/morphology';
-import { generateFixtures } from '../../models/fixtures';
+import { generateStandIns } from '../../models/fixtures';
 import { createProPainterEngine, type ProPainterDeps } from '../../main/engine/engines/propainter';
 import type { BufferSizes } from '../../main/engine/engines/propainter/orchestrator';
 import type { ProviderEnvironment } from '../../main/engine/engines/propainter/providers';
@@ -15,12 +16,12 @@ import { ortSessionFactory, type SessionFactory } from '../../main/engine/engine
 import type { EngineOptions, FilledFrame, ProcFrame } from '../../main/engine/types';
 
 let root: string;
-let fixtures: string;
+let standIns: string;
 
 beforeAll(() => {
   root = mkdtempSync(path.join(tmpdir(), 'cleanplate-pp-engine-'));
-  fixtures = path.join(root, 'models');
-  generateFixtures(fixtures);
+  standIns = path.join(root, 'models');
+  generateStandIns(standIns);
 });
 afterAll(() => rmSync(root, { recursive: true, force: true }));
 
@@ -30,7 +31,7 @@ function options(over: Partial<EngineOptions> = {}): EngineOptions {
   return {
     device: 'cpu',
     fp16: false,
-    modelsDir: fixtures,
+    modelsDir: standIns,
     classic: { propagationRadius: 40, temporalSmoothing: 0.5 },
     propainter: { neighborLength: 10, refStride: 10, subvideoLength: 80, raftIterations: 4 },
     ...over,
@@ -82,7 +83,7 @@ async function runEngine(opts: EngineOptions, clip: ProcFrame[], deps: ProPainte
   return { engine, out, notices, peak: peak as BufferSizes | null, pulledWhenEmitted };
 }
 
-describe('ProPainter engine on the contract fixtures', () => {
+describe('ProPainter engine on the contract stand-ins', () => {
   it('emits every frame once, in order, with pixels outside the hole untouched and the hole filled', async () => {
     // A flow mask wider than the hole (as outpainting makes) must not widen what is filled.
     const clip = [...syntheticClip(64, 48, 23)].map((f) => ({ ...f, flowMask: dilateCross(f.mask, 64, 48, 3) }));
@@ -182,14 +183,14 @@ describe('execution providers', () => {
 
   it('refuses a file that does not match the contract, naming it', async () => {
     const dir = path.join(root, 'wrong-graph');
-    generateFixtures(dir);
+    generateStandIns(dir);
     copyFileSync(path.join(dir, 'pp_encoder.onnx'), path.join(dir, 'pp_decoder.onnx'));
     const manifest = JSON.parse(readFileSync(path.join(dir, 'manifest.json'), 'utf8'));
     const enc = manifest.files.find((f: { file: string }) => f.file === 'pp_encoder.onnx');
     Object.assign(manifest.files.find((f: { file: string }) => f.file === 'pp_decoder.onnx'), { size: enc.size, sha256: enc.sha256 });
     writeFileSync(path.join(dir, 'manifest.json'), JSON.stringify(manifest));
     await expect(createProPainterEngine(options({ modelsDir: dir }), { environment: cpuOnly })).rejects.toThrow(
-      'pp_decoder.onnx does not match model contract v1: it has no input "feat"; convert the models again with models/convert',
+      'pp_decoder.onnx does not match model contract v1: it has no input "feat"; build them again from the weights (Download models… in the app, or: cleanplate models download)',
     );
   });
 
