@@ -78,3 +78,30 @@ function channelSsim(a: Uint8Array, b: Uint8Array, c: number, width: number, hei
   }
   return sum / count;
 }
+
+/**
+ * Flicker of a hole: the mean absolute change (0..255, over channels) between consecutive frames of
+ * the pixels that are in the hole of either frame, averaged over frame pairs. Compared with the same
+ * figure on the original frames, it shows change the original lacks (a camera pan makes both large).
+ */
+export function holeFlicker(frames: Uint8Array[], holes: Uint8Array[]): number {
+  let sum = 0;
+  let pairs = 0;
+  for (let k = 0; k + 1 < frames.length; k++) {
+    const a = frames[k]!;
+    const b = frames[k + 1]!;
+    const ha = holes[k]!;
+    const hb = holes[k + 1]!;
+    let diff = 0;
+    let n = 0;
+    for (let i = 0; i < ha.length; i++) {
+      if (!ha[i] && !hb[i]) continue;
+      diff += Math.abs(a[3 * i]! - b[3 * i]!) + Math.abs(a[3 * i + 1]! - b[3 * i + 1]!) + Math.abs(a[3 * i + 2]! - b[3 * i + 2]!);
+      n += 3;
+    }
+    if (n === 0) continue;
+    sum += diff / n;
+    pairs++;
+  }
+  return pairs > 0 ? sum / pairs : 0;
+}
