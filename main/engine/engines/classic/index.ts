@@ -1,35 +1,76 @@
 /**
- * The classic engine: no model files. Per temporal chunk (chunks.ts): Farneback flow between
- * neighbours, completed inside the hole (flow/), ProPainter's image propagation (propagation/), then
- * for what no frame saw Telea inpainting blended with the previous frame's fill, and a temporal
- * smoothing of the hole (fill.ts). Chunks overlap and are cross-faded, so there is no jump at seams.
+ * The classic engine: no model files. As frames arrive, each gets its camera motion to the previous
+ * frame and its mask of what moves on its own (motion-track.ts). Frame t is completed once `lookahead`
+ * frames after it have arrived (or the clip has ended):
+ *   1. long-range propagation (propagate.ts): each hole pixel from the nearest frame in time, both
+ *      ways, up to `radius` frames away, where its scene point is visible and static, found through
+ *      the chained camera homographies; a source whose homography does not bring the band around the
+ *      hole onto the target's is not used (parallax, a failed motion estimate);
+ *   2. what no frame saw: exemplar fill (patch-fill.ts), seeded by the previous frame's fill;
+ *   3. gradient-domain blending of the filled region into the kept pixels (blend.ts).
  *
- * Streaming: frames are pulled only as far as the current chunk's window needs; flows are computed
- * once per pair as frames arrive and kept only while a later window still reads them; each frame is
- * yielded once no later chunk contributes to it. Memory is bounded by the window length.
+ * The flow inside the hole is never interpolated from the hole's boundary: the hole moves with the
+ * background's homography, fitted with RANSAC where the scene moves with the camera, so a moving
+ * object next to the hole is an outlier and is not dragged in (and is never copied: the dynamic mask
+ * blocks it as a source).
+ *
+ * Streaming: frames are kept at most `radius` behind and `lookahead` ahead of the frame being
+ * completed, so memory is bounded by the window, never by the clip.
  */
+import { dilateCross } from '../../../../common/mask/morphology';
 import type { ClassicSettings } from '../../../../common/project/schema';
 import { loadOpenCv, type OpenCv } from '../../cv';
-import { CompletedFlowStream, type CompletedFlowOptions } from '../../flow';
-import { propagateImages } from '../../propagation';
+import { composeHomography, identityHomography, mapPoint, type Homography } from '../../flow/motion';
 import type { EngineContext, EngineOptions, FilledFrame, InpaintEngine, ProcFrame } from '../../types';
-import { chunkWeight, defaultChunkOptions, planChunks, type ChunkPlanOptions, type ClassicChunk } from './chunks';
-import { carryFromPrevious, smoothTemporally, SpatialFiller, type TemporalNeighbour } from './fill';
+import { outerRing, poissonBlend } from './blend';
+import { SpatialFiller } from './fill';
+import { MotionTracker, type MotionTrackerOptions } from './motion-track';
+import { PatchFiller, type PatchField, type PatchFillOptions } from './patch-fill';
+import { combineSamples, gatherDirection, sampleIfVisible, type PropagationSource } from './propagate';
 
 export interface ClassicTuning {
-  flow?: CompletedFlowOptions;
-  chunks?: Partial<ChunkPlanOptions>;
-  /** Share of the previous frame's fill kept in invented pixels (0 = Telea alone). Default 0.75. */
-  carry?: number;
+  motion?: MotionTrackerOptions;
+  /** Frames ahead of the one being completed that are read before it is (default: the radius). */
+  lookahead?: number;
+  /** Samples kept per direction and pixel (the nearest ones). */
+  depth?: number;
+  /** Sum of channel differences from the samples' median beyond which a sample is dropped. */
+  outlier?: number;
+  /** Largest per-channel difference on the ring the blend accepts as a change of light. */
+  blendOffset?: number;
+  /** Width (pixels) of the band around the hole on which each source's alignment is checked. */
+  band?: number;
+  /** Mean absolute difference on that band (0..255) above which a source is not used. */
+  maxBandError?: number;
+  /** Gradient-domain blending of the fill into the frame (blend.ts). */
+  blend?: boolean;
+  /** Exemplar fill for what no frame saw (false: Telea alone). */
+  patches?: boolean;
+  patch?: Partial<PatchFillOptions>;
+  /** Start each frame's exemplar fill from the previous frame's (default); false re-draws it every frame. */
+  seedFromPrevious?: boolean;
+  /** Called once per completed frame with where its hole's pixels came from. */
+  onFrame?: (stats: FrameStats) => void;
+}
+
+export interface FrameStats {
+  index: number;
+  hole: number;
+  /** Taken from other frames. */
+  propagated: number;
+  /** Seen in no frame of the window: filled from the frame itself. */
+  invented: number;
 }
 
 interface Held {
   index: number;
   rgb: Uint8Array;
-  mask: Uint8Array;
-  /** Flows of the pair (k, k+1), once frame k+1 has arrived. */
-  forward?: Float32Array;
-  backward?: Float32Array;
+  hole: Uint8Array;
+  /** Hole or moving on its own: nothing may be copied from here. */
+  blocked: Uint8Array;
+  /** This frame -> the previous one, and back (null for the first frame). */
+  toPrevious: Homography | null;
+  fromPrevious: Homography | null;
 }
 
 export async function createClassicEngine(options: Pick<EngineOptions, 'classic'>, tuning: ClassicTuning = {}): Promise<InpaintEngine> {
@@ -51,15 +92,16 @@ class ClassicEngine implements InpaintEngine {
 
   async *run(frames: AsyncIterable<ProcFrame>, ctx: EngineContext): AsyncGenerator<FilledFrame> {
     const { width, height, frameCount, signal } = ctx;
-    const plan = planChunks(frameCount, { ...defaultChunkOptions(this.settings.propagationRadius), ...this.tuning.chunks });
-    const flows = new CompletedFlowStream(this.cv, width, height, this.tuning.flow);
+    const radius = this.settings.propagationRadius;
+    const lookahead = Math.min(radius, this.tuning.lookahead ?? radius);
+    const tracker = new MotionTracker(this.cv, width, height, this.tuning.motion);
     const filler = new SpatialFiller(this.cv, width, height);
+    const patches = new PatchFiller(this.cv, this.tuning.patch);
+    /** The last frame's exemplar fill, which seeds the next one's. */
+    let field: PatchField | null = null;
     const source = frames[Symbol.asyncIterator]();
     const held = new Map<number, Held>();
     let pulled = 0;
-    /** The previous chunk's results for the frames it shares with the next one. */
-    let pending = new Map<number, Uint8Array>();
-    let emitted = 0;
 
     const pullUntil = async (end: number) => {
       while (pulled < end) {
@@ -67,100 +109,154 @@ class ClassicEngine implements InpaintEngine {
         const next = await source.next();
         if (next.done) throw new Error(`classic engine: the frame stream ended after ${pulled} of ${frameCount} frames`);
         const f = next.value;
-        const mask = f.mask;
-        held.set(pulled, { index: f.index, rgb: f.rgb, mask });
-        const pair = flows.push(f.rgb, f.flowMask ?? mask);
-        if (pair) Object.assign(held.get(pulled - 1)!, pair);
+        const hole = binary(f.mask);
+        const motion = tracker.push(f.rgb, binary(f.flowMask ?? f.mask));
+        held.set(pulled, { index: f.index, rgb: f.rgb, hole, blocked: orMask(hole, motion.dynamic), toPrevious: motion.toPrevious, fromPrevious: motion.fromPrevious });
+        if (motion.first) {
+          const first = held.get(pulled - 1)!;
+          first.blocked = orMask(first.hole, motion.first.dynamic);
+        }
         pulled++;
         ctx.progress('flow', pulled, frameCount);
       }
     };
 
     try {
-      for (let c = 0; c < plan.length; c++) {
-        const chunk = plan[c]!;
-        await pullUntil(chunk.end);
-        const results = await this.processChunk(chunk, held, filler, width, height, signal);
-        const nextPending = new Map<number, Uint8Array>();
-        for (let f = chunk.outStart; f < chunk.outEnd; f++) {
-          let rgb = results.get(f)!;
-          const earlier = pending.get(f);
-          if (earlier) rgb = crossFade(earlier, rgb, chunkWeight(chunk, f), held.get(f)!.mask);
-          if (f < chunk.finalBefore) {
-            yield { index: held.get(f)!.index, rgb };
-            emitted++;
-            ctx.progress('inpaint', emitted, frameCount);
-          } else nextPending.set(f, rgb);
-        }
-        pending = nextPending;
-        const keepFrom = c + 1 < plan.length ? plan[c + 1]!.start : frameCount;
-        for (const k of held.keys()) if (k < keepFrom) held.delete(k);
+      for (let t = 0; t < frameCount; t++) {
+        await pullUntil(Math.min(frameCount, t + lookahead + 1));
+        const done = this.complete(t, held, radius, filler, patches, field, width, height);
+        field = done.field;
+        yield { index: held.get(t)!.index, rgb: done.rgb };
+        ctx.progress('inpaint', t + 1, frameCount);
+        held.delete(t - radius);
+        await breathe();
       }
     } finally {
-      flows.dispose();
+      tracker.dispose();
       filler.dispose();
       await source.return?.();
     }
   }
 
-  /** Propagates over the chunk's window and completes the frames it contributes to. */
-  private async processChunk(chunk: ClassicChunk, held: Map<number, Held>, filler: SpatialFiller, width: number, height: number, signal: AbortSignal): Promise<Map<number, Uint8Array>> {
-    const { start, end, outStart, outEnd } = chunk;
-    const at = (f: number) => held.get(f)!;
-    const frames: Uint8Array[] = [];
-    const masks: Uint8Array[] = [];
-    const forwardFlows: Float32Array[] = [];
-    const backwardFlows: Float32Array[] = [];
-    for (let f = start; f < end; f++) {
-      frames.push(at(f).rgb.slice());
-      masks.push(at(f).mask.slice());
-      if (f + 1 < end) {
-        forwardFlows.push(at(f).forward!);
-        backwardFlows.push(at(f).backward!);
-      }
+  private complete(
+    t: number,
+    held: Map<number, Held>,
+    radius: number,
+    filler: SpatialFiller,
+    patches: PatchFiller,
+    previousField: PatchField | null,
+    width: number,
+    height: number,
+  ): { rgb: Uint8Array; field: PatchField | null } {
+    const target = held.get(t)!;
+    const rgb = target.rgb.slice();
+    const holeList = holePixels(target.hole);
+    if (holeList.length === 0) return { rgb, field: null };
+    // The hole and the ring just outside it, which the blending compares with the frame.
+    const ringList = outerRing(target.hole, width, height);
+    const pixels = new Int32Array(holeList.length + ringList.length);
+    pixels.set(holeList);
+    pixels.set(ringList, holeList.length);
+    // Chained homographies outward from t, nearest first.
+    const past: PropagationSource[] = [];
+    const future: PropagationSource[] = [];
+    let toward = identityHomography();
+    for (let d = 1; d <= radius && held.has(t + d); d++) {
+      const s = held.get(t + d)!;
+      toward = composeHomography(toward, s.fromPrevious!);
+      future.push({ rgb: s.rgb, blocked: s.blocked, toSource: toward, distance: d });
     }
-    propagateImages({ width, height, frames, masks, forwardFlows, backwardFlows });
-    await breathe();
-    signal.throwIfAborted();
-
-    // What propagation could not reach: Telea, blended with the previous frame's fill.
-    const carry = this.tuning.carry ?? 0.75;
-    const complete = new Map<number, Uint8Array>();
-    for (let f = outStart; f < outEnd; f++) {
-      const rgb = frames[f - start]!;
-      const missing = masks[f - start]!;
-      const previous = complete.get(f - 1);
-      filler.fill(rgb, missing);
-      if (previous && carry > 0) carryFromPrevious(rgb, missing, previous, at(f - 1).backward!, at(f - 1).forward!, carry, width, height);
-      complete.set(f, rgb);
-      if ((f - outStart) % 8 === 7) {
-        await breathe();
-        signal.throwIfAborted();
-      }
+    let back = identityHomography();
+    for (let d = 1; d <= radius && held.has(t - d); d++) {
+      back = composeHomography(back, held.get(t - d + 1)!.toPrevious!);
+      const s = held.get(t - d)!;
+      past.push({ rgb: s.rgb, blocked: s.blocked, toSource: back, distance: d });
     }
-
-    const strength = this.settings.temporalSmoothing;
-    const out = new Map<number, Uint8Array>();
-    for (let f = outStart; f < outEnd; f++) {
-      const neighbours: TemporalNeighbour[] = [];
-      const prev = complete.get(f - 1);
-      const next = complete.get(f + 1);
-      if (prev) neighbours.push({ rgb: prev, toward: at(f - 1).backward!, back: at(f - 1).forward! });
-      if (next) neighbours.push({ rgb: next, toward: at(f).forward!, back: at(f).backward! });
-      out.set(f, smoothTemporally(complete.get(f)!, at(f).mask, neighbours, strength, width, height));
+    // Consistency: a source whose homography does not bring the band around the hole onto the
+    // target's (parallax, a failed motion estimate, lighting) would paste a misaligned copy.
+    const band = bandPixels(target.hole, target.blocked, width, height, this.tuning.band ?? 6);
+    const maxError = this.tuning.maxBandError ?? 14;
+    const consistent = (src: PropagationSource) => bandError(target.rgb, band, src, width, height) <= maxError;
+    const depth = this.tuning.depth ?? 1;
+    const fromPast = gatherDirection(pixels, past.filter(consistent), width, height, depth);
+    const fromFuture = gatherDirection(pixels, future.filter(consistent), width, height, depth);
+    const found = combineSamples(pixels.length, [[fromPast, fromFuture]], this.tuning.outlier);
+    const left = new Uint8Array(width * height);
+    let missing = 0;
+    for (let i = 0; i < holeList.length; i++) {
+      const p = holeList[i]!;
+      if (Number.isNaN(found[3 * i]!)) {
+        left[p] = 1;
+        missing++;
+      } else for (let c = 0; c < 3; c++) rgb[3 * p + c] = Math.round(found[3 * i + c]!);
     }
-    return out;
+    this.tuning.onFrame?.({ index: target.index, hole: holeList.length, propagated: holeList.length - missing, invented: missing });
+    let field: PatchField | null = null;
+    if (missing > 0) {
+      // Seen nowhere: exemplar fill from the frame's own static pixels, continuing the previous
+      // frame's fill where there was one.
+      const avoid = new Uint8Array(width * height);
+      for (let i = 0; i < avoid.length; i++) avoid[i] = target.blocked[i] && !target.hole[i] ? 1 : 0;
+      field =
+        (this.tuning.patches ?? true) ? patches.fill(rgb, left, avoid, width, height, (this.tuning.seedFromPrevious ?? true) ? previousField : null, target.toPrevious) : null;
+      if (!field) filler.fill(rgb, left);
+    }
+    if (this.tuning.blend ?? true) {
+      // The ring sets the blend's boundary only where it is static background: next to a moving
+      // thing the fill (background) and the frame (the thing) differ by what is there, not by light.
+      const ringRgb = found.slice(3 * holeList.length);
+      for (let r = 0; r < ringList.length; r++) if (target.blocked[ringList[r]!]) ringRgb[3 * r] = Number.NaN;
+      poissonBlend(rgb, target.hole, { pixels: ringList, rgb: ringRgb }, width, height, this.tuning.blendOffset ?? 30);
+    }
+    return { rgb, field };
   }
 
   async dispose(): Promise<void> {}
 }
 
-/** Blends two chunks' results for one frame inside the hole: `weight` is the later chunk's share. */
-function crossFade(earlier: Uint8Array, later: Uint8Array, weight: number, hole: Uint8Array): Uint8Array {
-  const out = later.slice();
-  for (let p = 0; p < hole.length; p++) {
-    if (hole[p] === 0) continue;
-    for (let c = 3 * p; c < 3 * p + 3; c++) out[c] = Math.round(earlier[c]! * (1 - weight) + later[c]! * weight);
+/** Pixels within `width` of the hole, outside it and not moving on their own. */
+function bandPixels(hole: Uint8Array, blocked: Uint8Array, width: number, height: number, size: number): Int32Array {
+  const grown = dilateCross(hole, width, height, size);
+  const out: number[] = [];
+  for (let i = 0; i < hole.length; i++) if (grown[i] && !blocked[i]) out.push(i);
+  return Int32Array.from(out);
+}
+
+/**
+ * Mean absolute difference (per channel) between the target's band and the source brought onto it by
+ * the source's homography, over the band pixels the source shows; 0 when it shows too few to tell.
+ */
+function bandError(rgb: Uint8Array, band: Int32Array, src: PropagationSource, width: number, height: number): number {
+  const q = [0, 0];
+  const sample = new Float32Array(3);
+  let sum = 0;
+  let seen = 0;
+  for (const p of band) {
+    const x = p % width;
+    mapPoint(src.toSource, x, (p - x) / width, q);
+    if (!sampleIfVisible(src, q[0]!, q[1]!, width, height, sample, 0)) continue;
+    sum += Math.abs(sample[0]! - rgb[3 * p]!) + Math.abs(sample[1]! - rgb[3 * p + 1]!) + Math.abs(sample[2]! - rgb[3 * p + 2]!);
+    seen++;
   }
+  return seen < 0.2 * band.length ? 0 : sum / (3 * seen);
+}
+
+function orMask(a: Uint8Array, b: Uint8Array): Uint8Array {
+  const out = new Uint8Array(a.length);
+  for (let i = 0; i < a.length; i++) out[i] = a[i] !== 0 || b[i] !== 0 ? 1 : 0;
+  return out;
+}
+
+function binary(mask: Uint8Array): Uint8Array {
+  const out = new Uint8Array(mask.length);
+  for (let i = 0; i < mask.length; i++) out[i] = mask[i] !== 0 ? 1 : 0;
+  return out;
+}
+
+function holePixels(hole: Uint8Array): Int32Array {
+  let count = 0;
+  for (let i = 0; i < hole.length; i++) if (hole[i]) count++;
+  const out = new Int32Array(count);
+  for (let i = 0, j = 0; i < hole.length; i++) if (hole[i]) out[j++] = i;
   return out;
 }
