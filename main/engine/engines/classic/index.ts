@@ -1,7 +1,7 @@
 /**
  * The classic engine: no model files. As frames arrive, each gets its camera motion to the previous
- * frame and its mask of what moves on its own (motion-track.ts). Frame t is completed once `lookahead`
- * frames after it have arrived (or the clip has ended):
+ * frame and its mask of what moves on its own (motion-track.ts). Frame t is completed once the frames
+ * up to its lookahead have arrived (or the clip has ended):
  *   1. long-range propagation (propagate.ts): each hole pixel from the nearest frame in time, both
  *      ways, up to `radius` frames away, where its scene point is visible and static, found through
  *      the chained camera homographies; a source whose homography does not bring the band around the
@@ -22,6 +22,8 @@ import type { ClassicSettings } from '../../../../common/project/schema';
 import { loadOpenCv, type OpenCv } from '../../cv';
 import { composeHomography, identityHomography, mapPoint, type Homography } from '../../flow/motion';
 import type { EngineContext, EngineOptions, FilledFrame, InpaintEngine, ProcFrame } from '../../types';
+import { shrinkMask } from '../../flow';
+import { LocalAligner, correctionAt, type AlignOptions, type Correction } from './align';
 import { outerRing, poissonBlend } from './blend';
 import { SpatialFiller } from './fill';
 import { MotionTracker, type MotionTrackerOptions } from './motion-track';
@@ -30,8 +32,13 @@ import { combineSamples, gatherDirection, sampleIfVisible, type PropagationSourc
 
 export interface ClassicTuning {
   motion?: MotionTrackerOptions;
+  /** Sources per direction that get a local correction of their homography (align.ts); 0 = none. */
+  corrections?: number;
+  align?: Partial<AlignOptions>;
   /** Frames ahead of the one being completed that are read before it is (default: the radius). */
   lookahead?: number;
+  /** The same for the first frame (default 16); it grows by two per frame up to `lookahead`. */
+  firstLookahead?: number;
   /** Samples kept per direction and pixel (the nearest ones). */
   depth?: number;
   /** Sum of channel differences from the samples' median beyond which a sample is dropped. */
@@ -71,6 +78,9 @@ interface Held {
   /** This frame -> the previous one, and back (null for the first frame). */
   toPrevious: Homography | null;
   fromPrevious: Homography | null;
+  /** For local alignment: grey and blocked at flow resolution. */
+  grey: Uint8Array;
+  coarseBlocked: Uint8Array;
 }
 
 export async function createClassicEngine(options: Pick<EngineOptions, 'classic'>, tuning: ClassicTuning = {}): Promise<InpaintEngine> {
@@ -94,7 +104,10 @@ class ClassicEngine implements InpaintEngine {
     const { width, height, frameCount, signal } = ctx;
     const radius = this.settings.propagationRadius;
     const lookahead = Math.min(radius, this.tuning.lookahead ?? radius);
+    const firstLookahead = this.tuning.firstLookahead ?? 16;
     const tracker = new MotionTracker(this.cv, width, height, this.tuning.motion);
+    const { flowWidth: fw, flowHeight: fh } = tracker.flow;
+    const aligner = new LocalAligner(this.cv, width, height, fw, fh, this.tuning.align);
     const filler = new SpatialFiller(this.cv, width, height);
     const patches = new PatchFiller(this.cv, this.tuning.patch);
     /** The last frame's exemplar fill, which seeds the next one's. */
@@ -111,10 +124,21 @@ class ClassicEngine implements InpaintEngine {
         const f = next.value;
         const hole = binary(f.mask);
         const motion = tracker.push(f.rgb, binary(f.flowMask ?? f.mask));
-        held.set(pulled, { index: f.index, rgb: f.rgb, hole, blocked: orMask(hole, motion.dynamic), toPrevious: motion.toPrevious, fromPrevious: motion.fromPrevious });
+        const blocked = orMask(hole, motion.dynamic);
+        held.set(pulled, {
+          index: f.index,
+          rgb: f.rgb,
+          hole,
+          blocked,
+          toPrevious: motion.toPrevious,
+          fromPrevious: motion.fromPrevious,
+          grey: motion.grey,
+          coarseBlocked: shrinkMask(blocked, width, height, fw, fh),
+        });
         if (motion.first) {
           const first = held.get(pulled - 1)!;
           first.blocked = orMask(first.hole, motion.first.dynamic);
+          first.coarseBlocked = shrinkMask(first.blocked, width, height, fw, fh);
         }
         pulled++;
         ctx.progress('flow', pulled, frameCount);
@@ -123,8 +147,10 @@ class ClassicEngine implements InpaintEngine {
 
     try {
       for (let t = 0; t < frameCount; t++) {
-        await pullUntil(Math.min(frameCount, t + lookahead + 1));
-        const done = this.complete(t, held, radius, filler, patches, field, width, height);
+        // The first frames look less far ahead, so the first final frame comes early; from then on
+        // the lookahead grows by two frames per frame completed, up to its full length.
+        await pullUntil(Math.min(frameCount, t + Math.min(lookahead, firstLookahead + 2 * t) + 1));
+        const done = this.complete(t, held, radius, filler, patches, aligner, field, width, height);
         field = done.field;
         yield { index: held.get(t)!.index, rgb: done.rgb };
         ctx.progress('inpaint', t + 1, frameCount);
@@ -144,6 +170,7 @@ class ClassicEngine implements InpaintEngine {
     radius: number,
     filler: SpatialFiller,
     patches: PatchFiller,
+    aligner: LocalAligner,
     previousField: PatchField | null,
     width: number,
     height: number,
@@ -157,29 +184,38 @@ class ClassicEngine implements InpaintEngine {
     const pixels = new Int32Array(holeList.length + ringList.length);
     pixels.set(holeList);
     pixels.set(ringList, holeList.length);
-    // Chained homographies outward from t, nearest first.
-    const past: PropagationSource[] = [];
-    const future: PropagationSource[] = [];
-    let toward = identityHomography();
-    for (let d = 1; d <= radius && held.has(t + d); d++) {
-      const s = held.get(t + d)!;
-      toward = composeHomography(toward, s.fromPrevious!);
-      future.push({ rgb: s.rgb, blocked: s.blocked, toSource: toward, distance: d });
-    }
-    let back = identityHomography();
-    for (let d = 1; d <= radius && held.has(t - d); d++) {
-      back = composeHomography(back, held.get(t - d + 1)!.toPrevious!);
-      const s = held.get(t - d)!;
-      past.push({ rgb: s.rgb, blocked: s.blocked, toSource: back, distance: d });
-    }
-    // Consistency: a source whose homography does not bring the band around the hole onto the
-    // target's (parallax, a failed motion estimate, lighting) would paste a misaligned copy.
+    // Consistency: a source whose alignment does not bring the band around the hole onto the
+    // target's (a failed motion estimate, parallax the correction could not follow, lighting) would
+    // paste a misaligned copy. With `corrections`, the nearest sources get a local correction of their
+    // homography (off by default: on the tune clips it cost a third of the speed for no gain).
     const band = bandPixels(target.hole, target.blocked, width, height, this.tuning.band ?? 6);
     const maxError = this.tuning.maxBandError ?? 14;
-    const consistent = (src: PropagationSource) => bandError(target.rgb, band, src, width, height) <= maxError;
+    const box = pixelBox(holeList, width);
+    const maxCorrections = this.tuning.corrections ?? 0;
+    const direction = (step: 1 | -1): PropagationSource[] => {
+      const sources: PropagationSource[] = [];
+      let chained = identityHomography();
+      let corrected = 0;
+      for (let d = 1; d <= radius && held.has(t + step * d); d++) {
+        const s = held.get(t + step * d)!;
+        chained = composeHomography(chained, step === 1 ? s.fromPrevious! : held.get(t - d + 1)!.toPrevious!);
+        const toSource = chained;
+        const src: PropagationSource = { rgb: s.rgb, blocked: s.blocked, toSource, distance: d };
+        src.prepare = () => {
+          let correction: Correction | null = null;
+          if (corrected < maxCorrections) {
+            corrected++;
+            correction = aligner.correct({ grey: target.grey, blocked: target.coarseBlocked }, { grey: s.grey, blocked: s.coarseBlocked }, toSource, box);
+          }
+          return bandError(target.rgb, band, src, correction, width, height) <= maxError ? correction : false;
+        };
+        sources.push(src);
+      }
+      return sources;
+    };
     const depth = this.tuning.depth ?? 1;
-    const fromPast = gatherDirection(pixels, past.filter(consistent), width, height, depth);
-    const fromFuture = gatherDirection(pixels, future.filter(consistent), width, height, depth);
+    const fromPast = gatherDirection(pixels, direction(-1), width, height, depth);
+    const fromFuture = gatherDirection(pixels, direction(1), width, height, depth);
     const found = combineSamples(pixels.length, [[fromPast, fromFuture]], this.tuning.outlier);
     const left = new Uint8Array(width * height);
     let missing = 0;
@@ -224,21 +260,46 @@ function bandPixels(hole: Uint8Array, blocked: Uint8Array, width: number, height
 
 /**
  * Mean absolute difference (per channel) between the target's band and the source brought onto it by
- * the source's homography, over the band pixels the source shows; 0 when it shows too few to tell.
+ * the source's homography and correction, over the band pixels the source shows.
  */
-function bandError(rgb: Uint8Array, band: Int32Array, src: PropagationSource, width: number, height: number): number {
+function bandError(rgb: Uint8Array, band: Int32Array, src: PropagationSource, correction: Correction | null, width: number, height: number): number {
   const q = [0, 0];
+  const offset = [0, 0];
   const sample = new Float32Array(3);
   let sum = 0;
   let seen = 0;
   for (const p of band) {
     const x = p % width;
-    mapPoint(src.toSource, x, (p - x) / width, q);
+    const y = (p - x) / width;
+    mapPoint(src.toSource, x, y, q);
+    if (correction) {
+      correctionAt(correction, x, y, offset);
+      q[0]! += offset[0]!;
+      q[1]! += offset[1]!;
+    }
     if (!sampleIfVisible(src, q[0]!, q[1]!, width, height, sample, 0)) continue;
     sum += Math.abs(sample[0]! - rgb[3 * p]!) + Math.abs(sample[1]! - rgb[3 * p + 1]!) + Math.abs(sample[2]! - rgb[3 * p + 2]!);
     seen++;
   }
-  return seen < 0.2 * band.length ? 0 : sum / (3 * seen);
+  // A source that shows too little of the band cannot be checked: it is not used.
+  return seen < 0.2 * band.length ? Number.POSITIVE_INFINITY : sum / (3 * seen);
+}
+
+/** The bounding box of the listed pixels. */
+function pixelBox(list: Int32Array, width: number): { x0: number; y0: number; x1: number; y1: number } {
+  let x0 = Infinity;
+  let y0 = Infinity;
+  let x1 = -Infinity;
+  let y1 = -Infinity;
+  for (const p of list) {
+    const x = p % width;
+    const y = (p - x) / width;
+    if (x < x0) x0 = x;
+    if (x > x1) x1 = x;
+    if (y < y0) y0 = y;
+    if (y > y1) y1 = y;
+  }
+  return { x0, y0, x1, y1 };
 }
 
 function orMask(a: Uint8Array, b: Uint8Array): Uint8Array {

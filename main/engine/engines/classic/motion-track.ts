@@ -26,6 +26,8 @@ export interface FrameMotion {
   dynamic: Uint8Array;
   /** The same, not grown. */
   moving: Uint8Array;
+  /** The frame in grey at flow resolution, holes painted over (for local alignment). */
+  grey: Uint8Array;
   /**
    * For the second frame only: the first frame's masks, which need a flow from the first frame to
    * another one (push() gives the first frame empty masks).
@@ -44,7 +46,7 @@ export interface MotionTrackerOptions {
 }
 
 export class MotionTracker {
-  private readonly flow: FarnebackFlow;
+  readonly flow: FarnebackFlow;
   private previous: { image: FlowImage; coarseHole: Uint8Array } | null = null;
   private readonly threshold: number;
   private readonly photometric: number;
@@ -74,7 +76,7 @@ export class MotionTracker {
     this.frames++;
     if (!prev) {
       const none = new Uint8Array(this.width * this.height);
-      return { toPrevious: null, fromPrevious: null, dynamic: none, moving: none };
+      return { toPrevious: null, fromPrevious: null, dynamic: none, moving: none, grey: image.mat.data.slice() };
     }
     try {
       // Unreliable for the model: both holes, grown.
@@ -91,7 +93,7 @@ export class MotionTracker {
         const firstMoving = this.movingMask(forward, fromPrevious, prev.coarseHole, difference);
         first = { dynamic: this.grow(firstMoving), moving: firstMoving };
       }
-      return { toPrevious, fromPrevious, dynamic: this.grow(moving), moving, first };
+      return { toPrevious, fromPrevious, dynamic: this.grow(moving), moving, first, grey: image.mat.data.slice() };
     } finally {
       prev.image.dispose();
     }

@@ -10,6 +10,7 @@
  * Frames are RGB24 at processing size; masks are 1 byte per pixel.
  */
 import { mapPoint, type Homography } from '../../flow/motion';
+import { correctionAt, type Correction } from './align';
 
 export interface PropagationSource {
   rgb: Uint8Array;
@@ -20,20 +21,12 @@ export interface PropagationSource {
   /** |source - target| in frames. */
   distance: number;
   /**
-   * Optional local correction for this source, computed only when the source has something to give:
-   * for the target's pixel with index i in `pixels`, (dx[i], dy[i]) is added to the target position
-   * before the homography maps it. Null = use the homography alone.
+   * Called once, when the source shows some of the pixels still open: its local correction of the
+   * homography (align.ts; null = the homography alone), or false when the source must not be used
+   * (its alignment around the hole is off).
    */
-  correct?: () => Correction | null;
+  prepare?: () => Correction | null | false;
 }
-
-export interface Correction {
-  dx: Float32Array;
-  dy: Float32Array;
-}
-
-/** A source that can give fewer open pixels than this is used without a local correction. */
-const CORRECT_FROM = 16;
 
 export interface DirectionSamples {
   /** Samples kept per pixel. */
@@ -47,53 +40,49 @@ export interface DirectionSamples {
 
 /**
  * Walks `sources` (one direction, nearest first) and collects, for every target pixel listed in
- * `pixels` (indices into the frame), the first `depth` sources where it is visible. The first
- * `maxCorrections` sources that have at least CORRECT_FROM pixels to give get their local correction.
+ * `pixels` (indices into the frame), the first `depth` sources where it is visible. A source is
+ * prepared (its local correction, or its rejection) only once it shows one of the pixels still open.
  */
-export function gatherDirection(
-  pixels: Int32Array,
-  sources: PropagationSource[],
-  width: number,
-  height: number,
-  depth = 1,
-  maxCorrections = Number.POSITIVE_INFINITY,
-): DirectionSamples {
+export function gatherDirection(pixels: Int32Array, sources: PropagationSource[], width: number, height: number, depth = 1): DirectionSamples {
   const m = pixels.length;
   const rgb = new Float32Array(3 * m * depth);
   const distance = new Uint16Array(m * depth);
   const count = new Uint8Array(m);
   let open = Int32Array.from({ length: m }, (_, i) => i);
   const q = [0, 0];
+  const offset = [0, 0];
   const scratch = new Float32Array(3);
-  let corrections = 0;
   for (let s = 0; s < sources.length && open.length > 0; s++) {
     const src = sources[s]!;
     const h = src.toSource;
     let correction: Correction | null = null;
-    if (src.correct && corrections < maxCorrections) {
-      let visible = 0;
+    if (src.prepare) {
+      let visible = false;
       for (const i of open) {
         const p = pixels[i]!;
         const x = p % width;
         mapPoint(h, x, (p - x) / width, q);
-        if (sampleIfVisible(src, q[0]!, q[1]!, width, height, scratch, 0) && ++visible >= CORRECT_FROM) break;
+        if (sampleIfVisible(src, q[0]!, q[1]!, width, height, scratch, 0)) {
+          visible = true;
+          break;
+        }
       }
-      if (visible === 0) continue;
-      if (visible >= CORRECT_FROM) {
-        correction = src.correct();
-        corrections++;
-      }
+      if (!visible) continue;
+      const prepared = src.prepare();
+      if (prepared === false) continue;
+      correction = prepared;
     }
     const still: number[] = [];
     for (const i of open) {
       const p = pixels[i]!;
-      let x = p % width;
-      let y = (p - x) / width;
-      if (correction) {
-        x += correction.dx[i]!;
-        y += correction.dy[i]!;
-      }
+      const x = p % width;
+      const y = (p - x) / width;
       mapPoint(h, x, y, q);
+      if (correction) {
+        correctionAt(correction, x, y, offset);
+        q[0]! += offset[0]!;
+        q[1]! += offset[1]!;
+      }
       const slot = i * depth + count[i]!;
       if (sampleIfVisible(src, q[0]!, q[1]!, width, height, rgb, 3 * slot)) {
         distance[slot] = src.distance;
