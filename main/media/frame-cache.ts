@@ -9,14 +9,19 @@
  * reading its pipe, so ffmpeg waits) while any ensure() is running: what the user looks at comes first.
  * Files appear atomically (temporary name, then rename), so a reader never sees half a JPEG, and a
  * later fill resumes from the first missing frame.
+ *
+ * Which frames are on disk is the budget's record (frame-cache-budget.ts), shared by every source: it
+ * removes the least recently used frames over its size limit. The background fill stops when the
+ * next frame would not fit, so reading ahead never pushes out frames the user looked at.
  */
 import { createHash } from 'node:crypto';
-import { mkdir, readdir } from 'node:fs/promises';
+import { mkdir } from 'node:fs/promises';
 import path from 'node:path';
 import type { MediaRef } from '../../common/contract/define';
 import type { ProbeResult } from '../../common/contract/types';
 import { UserError } from '../../common/errors';
 import { cacheRefFor, fitWithin } from './cache-layout';
+import { FrameCacheBudget } from './frame-cache-budget';
 import { jpegFrames } from './jpeg-frames';
 import { writeFileAtomically } from './output-files';
 import { inspectSource } from './source';
@@ -50,6 +55,8 @@ export interface FrameCacheOptions {
   cacheRoot: string;
   mediaId: string;
   probe: ProbeResult;
+  /** The size limit shared with the other sources' caches; default: no limit. */
+  budget?: FrameCacheBudget;
 }
 
 /** A frame an ensure() run will write; `wanted` once a caller waits for it (not only read ahead). */
@@ -73,15 +80,15 @@ export class FrameCache {
   private idleWaiters: Array<() => void> = [];
   private fill: { promise: Promise<void>; controller: AbortController } | null = null;
   /**
-   * Frames on disk, read once from the folder and kept up to date as frames are written: answering
-   * from memory keeps file system calls off the app's main process, which serves every scrub.
+   * Which frames are on disk, counted once and kept up to date as frames are written and removed:
+   * answering from memory keeps file system calls off the app's main process, which serves every scrub.
    */
-  private known: Set<number> | null = null;
-  private loadingKnown: Promise<Set<number>> | null = null;
+  private readonly budget: FrameCacheBudget;
 
   constructor(private readonly opts: FrameCacheOptions) {
     this.proxy = proxySizeFor(opts.probe.width, opts.probe.height);
     this.dir = path.join(opts.cacheRoot, 'frames', opts.mediaId);
+    this.budget = opts.budget ?? new FrameCacheBudget(opts.cacheRoot, Infinity);
   }
 
   refFor(index: number): MediaRef {
@@ -98,18 +105,13 @@ export class FrameCache {
     if (!Number.isInteger(index) || index < 0 || index >= frameCount) throw new UserError('bad-input', `Frame ${index} is not in ${source}, which has frames 0..${frameCount - 1}.`);
     const backwards = this.lastRequested !== null && index < this.lastRequested;
     this.lastRequested = index;
-    if (!this.known) await this.loadKnown();
+    await this.budget.loadMedia(this.opts.mediaId);
+    this.budget.touch(this.opts.mediaId, index);
     return this.request(index, backwards);
   }
 
-  private loadKnown(): Promise<Set<number>> {
-    return (this.loadingKnown ??= readdir(this.dir)
-      .then((names) => new Set(names.filter((n) => /^\d{6}\.jpg$/.test(n)).map((n) => Number(n.slice(0, 6)))), () => new Set<number>())
-      .then((set) => (this.known = set)));
-  }
-
   private has(index: number): boolean {
-    return this.known!.has(index);
+    return this.budget.has(this.opts.mediaId, index);
   }
 
   /**
@@ -188,7 +190,7 @@ export class FrameCache {
         for await (const frame of jpegFrames(this.opts.probe, { ...this.proxy, quality: PROXY_JPEG_QUALITY, range })) {
           const entry = mine.get(frame.index);
           if (!entry || this.inFlight.get(frame.index) !== entry) continue;
-          if (!this.has(frame.index)) await this.write(frame.index, frame.data);
+          if (!this.has(frame.index)) await this.write(frame.index, frame.data, entry.wanted);
           this.settle(frame.index, entry);
           entry.resolve(this.refFor(frame.index));
         }
@@ -207,9 +209,11 @@ export class FrameCache {
     }
   }
 
-  private async write(index: number, data: Uint8Array): Promise<void> {
+  /** Writes a frame; `asked`: someone waits for it (else it was read ahead). */
+  private async write(index: number, data: Uint8Array, asked: boolean): Promise<void> {
+    await this.budget.beforeWrite(this.opts.mediaId, index);
     await writeFileAtomically(this.pathFor(index), data);
-    this.known!.add(index);
+    await this.budget.added(this.opts.mediaId, index, data.length, asked);
   }
 
   /** Waits for one of the ensure() process slots; the newest request is served first. */
@@ -221,15 +225,15 @@ export class FrameCache {
   private async runFill(signal: AbortSignal, onProgress?: (cached: number, total: number) => void): Promise<void> {
     const total = this.opts.probe.frameCount;
     await mkdir(this.dir, { recursive: true });
-    const cached = this.known ?? (await this.loadKnown());
+    await this.budget.loadMedia(this.opts.mediaId);
     let firstMissing = 0;
-    while (cached.has(firstMissing)) firstMissing++;
+    while (this.has(firstMissing)) firstMissing++;
     let reported = 0;
     const report = (force = false) => {
       const now = Date.now();
       if (force || now - reported >= PROGRESS_INTERVAL_MS) {
         reported = now;
-        onProgress?.(Math.min(cached.size, total), total);
+        onProgress?.(Math.min(this.budget.countOf(this.opts.mediaId), total), total);
       }
     };
     report(true);
@@ -240,7 +244,10 @@ export class FrameCache {
         // While the user waits for a frame, stop pulling: ffmpeg blocks on its pipe and yields the CPU.
         if (this.inFlight.size > 0) await new Promise<void>((resolve) => this.idleWaiters.push(resolve));
         if (signal.aborted) break;
-        if (!cached.has(frame.index)) await this.write(frame.index, frame.data);
+        if (!this.has(frame.index)) {
+          if (!this.budget.hasRoomFor(frame.data.length)) break; // the cache is full: what is there stays
+          await this.write(frame.index, frame.data, false);
+        }
         report();
       }
     } catch (err) {

@@ -10,6 +10,7 @@ export type { Rotation } from './rotation';
 export { exportVideo, type ExportOptions, type ExportResult } from './export';
 export { ProgressParser, type FfmpegProgress } from './progress';
 export { FrameCache, proxySizeFor, mediaIdFor, type FrameCacheOptions } from './frame-cache';
+export { FrameCacheBudget, DEFAULT_FRAME_CACHE_BYTES } from './frame-cache-budget';
 export { fitWithin } from './cache-layout';
 export { generateThumbnails, thumbnailFrames, type ThumbnailOptions } from './thumbnails';
 export { jpegFrames, type JpegFrameOptions } from './jpeg-frames';
