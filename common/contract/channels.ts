@@ -7,8 +7,10 @@ import { z } from 'zod';
 import type { ActionId } from '../actions';
 import { call, event } from './define';
 import type { MediaRef } from './define';
+import { UserSettingsChangeSchema } from './settings';
+import type { UserSettings } from './settings';
 import { ExportFormatSchema, MAX_FRAME_COUNT, MAX_FRAME_SIDE, ProjectDocSchema } from '../project/schema';
-import type { AppInfo, Diagnostics, ImportedMask, InitialState, MediaInfo, ModelsStatus, OpenedProject, ProbeResult, PropagatedKeyPatch, RecentProject, StoredResults, Task } from './types';
+import type { AppInfo, Diagnostics, FrameCacheUsage, ImportedMask, InitialState, MediaInfo, ModelsStatus, OpenedProject, ProbeResult, PropagatedKeyPatch, RecentProject, StoredResults, Task } from './types';
 
 /** An absolute path (POSIX, `C:\\…` or a UNC share): a relative one would resolve against the host's working folder. */
 export function isAbsolutePath(p: string): boolean {
@@ -32,6 +34,10 @@ export const calls = {
   'app.info': call(none).returns<AppInfo>(),
   /** What a bug report needs (the About box; `cleanplate doctor` prints the same). Takes a few seconds. */
   'app.about': call(none).returns<Diagnostics>(),
+  /** The user's preferences (this computer's, not the project's). */
+  'settings.get': call(none).returns<UserSettings>(),
+  /** Changes some preferences; they apply at once (a lower frame cache limit removes frames now). */
+  'settings.update': call(UserSettingsChangeSchema).returns<UserSettings>(),
   /** The project to show at start (last opened or the bundled sample) and any crash-recovery offers. */
   'app.initialState': call(z.object({ clientId: clientId.optional() }).strict()).returns<InitialState>(),
 
@@ -55,6 +61,8 @@ export const calls = {
   'media.probe': call(z.object({ path: filePath }).strict()).returns<ProbeResult>(),
   /** Ensures one frame is in the proxy frame cache and returns its ref. */
   'media.frame': call(z.object({ mediaId, index: z.number().int().min(0) }).strict()).returns<{ ref: MediaRef }>(),
+  /** Disk the UI's proxy frames take, of all media, and the limit they are kept under. */
+  'media.cacheUsage': call(none).returns<FrameCacheUsage>(),
   /** Starts (or continues) filling the timeline thumbnails; each arrives as a `media.thumbnail` event. */
   'media.thumbnails': call(z.object({ mediaId, count: z.number().int().min(1).max(2000) }).strict()).returns<{ started: true }>(),
 

@@ -2,3 +2,4 @@ export * from './define';
 export * from './types';
 export * from './channels';
 export * from './api';
+export * from './settings';

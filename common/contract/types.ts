@@ -248,6 +248,13 @@ export interface ImportedMask {
 }
 
 
+/** The frame cache of all media: bytes and frames on disk, and the limit (the user's setting). */
+export interface FrameCacheUsage {
+  usedBytes: number;
+  limitBytes: number;
+  frames: number;
+}
+
 /** What a bug report needs (`cleanplate doctor`, the About box). */
 export interface Diagnostics {
   app: string;

@@ -25,11 +25,15 @@ import { ProjectStore } from './project-store';
 import { RecentProjects } from './recent-projects';
 import { SessionRecovery } from './recovery';
 import { ResultStore } from './result-store';
+import { SettingsStore } from './settings';
 import { checkDocumentSource } from './source-check';
 import { TaskRegistry } from './task-registry';
+import { UploadPruner } from './uploads';
 import { WriteAccess } from './write-access';
 import { userDataPaths } from './paths';
 import type { UserDataPaths } from './paths';
+
+const MiB = 1024 * 1024;
 
 export type { ServiceContext, Emit, EngineConnection, EngineLauncher, NativeDialogs } from './context';
 export type { Dispatch, Handlers } from './dispatcher';
@@ -60,9 +64,25 @@ export async function createServices(ctx: ServiceContext): Promise<Services> {
   await recovery.start();
   const recent = new RecentProjects(paths.recent, ctx.log, ctx.onRecentChanged);
   const { background: sweeping } = await removeLeftovers(paths, (await recent.list()).map((p) => path.dirname(p.path)), ctx.log);
-  const media = new MediaLibrary(paths.cache, ctx.emit, ctx.log);
+  const settings = new SettingsStore(paths.settings, ctx.log);
+  const media = new MediaLibrary(paths.cache, ctx.emit, ctx.log, (await settings.get()).frameCacheLimitMB * MiB);
+  settings.onChange((s) => media.setFrameCacheLimit(s.frameCacheLimitMB * MiB));
   const access = new WriteAccess(ctx.dialogs ? 'dialogs' : 'typed');
-  const projects = new ProjectStore({ media, recent, recovery, sampleDir: ctx.sampleDir, sampleCopyDir: path.join(paths.cache, 'sample'), appVersion: ctx.appVersion, log: ctx.log, access });
+  // Uploads nothing references go at start and whenever a project closes (uploads.ts).
+  const uploads = new UploadPruner({ importsDir: paths.imports, referencedFiles: () => projects.referencedFiles(), log: ctx.log });
+  const pruneUploads = () => uploads.prune().catch((err: unknown) => ctx.log.warn('could not prune uploaded files', err));
+  const projects = new ProjectStore({
+    media,
+    recent,
+    recovery,
+    sampleDir: ctx.sampleDir,
+    sampleCopyDir: path.join(paths.cache, 'sample'),
+    appVersion: ctx.appVersion,
+    log: ctx.log,
+    access,
+    onProjectClosed: () => void pruneUploads(),
+  });
+  const pruning = pruneUploads();
 
   const handlers: Handlers = {
     'app.info': () => ({
@@ -74,6 +94,8 @@ export async function createServices(ctx: ServiceContext): Promise<Services> {
     }),
     'app.about': () => gatherDiagnostics({ appVersion: ctx.appVersion, userDataDir: paths.root, modelsDir: models.dir, engine: () => engineDiagnosticsInEngine(engines) }),
     'app.initialState': ({ clientId }) => projects.initialState(ctx.openAtStartup?.() ?? null, clientId ?? null),
+    'settings.get': () => settings.get(),
+    'settings.update': (change) => settings.update(change),
     ...dialogHandlers(ctx.dialogs, access),
 
     'project.openSample': () => projects.openSample(),
@@ -94,6 +116,7 @@ export async function createServices(ctx: ServiceContext): Promise<Services> {
     'media.probe': ({ path }) => probeMedia(path),
     'media.frame': ({ mediaId, index }) => media.frame(mediaId, index),
     'media.thumbnails': ({ mediaId, count }) => media.thumbnails(mediaId, count),
+    'media.cacheUsage': () => media.frameCacheUsage(),
 
     'mask.import': (args) => importMask(paths.cache, args),
     'mask.exportSequence': async ({ doc, dir }) => {
@@ -130,6 +153,7 @@ export async function createServices(ctx: ServiceContext): Promise<Services> {
       media.dispose();
       await tasks.dispose();
       await sweeping;
+      await pruning;
       await recovery.end();
     },
   };

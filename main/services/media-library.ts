@@ -2,12 +2,13 @@
  * Opened media, by mediaId: the probe, the UI's proxy frame cache (main/media FrameCache) and the
  * timeline thumbnails. Decoding happens in ffmpeg processes; this only routes requests and events.
  * The newest media fills its frame cache in the background (`media.frameCache` events); the others
- * keep answering single frames on demand.
+ * keep answering single frames on demand. One budget keeps the frames of all media under the
+ * user's size limit (least recently used first).
  */
 import type { MediaInfo, ProbeResult } from '../../common/contract/types';
 import type { MediaRef } from '../../common/contract/define';
 import { UserError } from '../../common/errors';
-import { FrameCache, generateThumbnails, mediaIdFor, probeMedia } from '../media/index';
+import { DEFAULT_FRAME_CACHE_BYTES, FrameCache, FrameCacheBudget, generateThumbnails, mediaIdFor, probeMedia } from '../media/index';
 import type { Emit } from './context';
 import type { Log } from './log';
 import type { MediaOpener } from './project-store';
@@ -23,19 +24,35 @@ interface OpenMedia {
 
 export class MediaLibrary implements MediaOpener {
   private readonly open_ = new Map<string, OpenMedia>();
+  private readonly budget: FrameCacheBudget;
 
   constructor(
     private readonly cacheDir: string,
     private readonly emit: Emit,
     private readonly log: Log,
-  ) {}
+    frameCacheLimitBytes = DEFAULT_FRAME_CACHE_BYTES,
+  ) {
+    this.budget = new FrameCacheBudget(cacheDir, frameCacheLimitBytes);
+    // Counting a large cache takes a while: frames are served meanwhile, the limit applies after.
+    void this.budget.scanAll().catch((err: unknown) => this.log.warn('could not count the frame cache', err));
+  }
+
+  /** The frame cache's size limit changed (a user setting): what is over it goes now. */
+  setFrameCacheLimit(bytes: number): Promise<void> {
+    return this.budget.setLimit(bytes);
+  }
+
+  /** Disk the frame cache takes now, and its limit. */
+  frameCacheUsage(): { usedBytes: number; limitBytes: number; frames: number } {
+    return { usedBytes: this.budget.usedBytes, limitBytes: this.budget.limit, frames: this.budget.frameCount };
+  }
 
   async open(videoPath: string): Promise<MediaInfo> {
     const probe = await probeMedia(videoPath);
     const mediaId = await mediaIdFor(videoPath);
     let media = this.open_.get(mediaId);
     if (media) this.open_.delete(mediaId); // re-insert as the newest
-    else media = { probe, cache: new FrameCache({ cacheRoot: this.cacheDir, mediaId, probe }), thumbnails: null };
+    else media = { probe, cache: new FrameCache({ cacheRoot: this.cacheDir, mediaId, probe, budget: this.budget }), thumbnails: null };
     this.open_.set(mediaId, media);
     for (const [id, other] of this.open_) {
       if (id === mediaId) continue;

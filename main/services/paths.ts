@@ -14,6 +14,8 @@ export interface UserDataPaths {
   imports: string;
   logs: string;
   recent: string;
+  /** The user's preferences (settings.ts). */
+  settings: string;
   sessionLock: string;
 }
 
@@ -26,6 +28,7 @@ export function userDataPaths(root: string): UserDataPaths {
     imports: path.join(abs, 'imports'),
     logs: path.join(abs, 'logs'),
     recent: path.join(abs, 'recent.json'),
+    settings: path.join(abs, 'settings.json'),
     sessionLock: path.join(abs, 'session.lock'),
   };
 }

@@ -36,6 +36,8 @@ export interface ProjectStoreOptions {
   log: Log;
   /** Where the renderer may have us write (write-access.ts); told which project is open. */
   access: WriteAccess;
+  /** Another project replaced the open one (the web host then prunes uploads nothing uses). */
+  onProjectClosed?: () => void;
 }
 
 function displayName(file: string): string {
@@ -55,7 +57,44 @@ async function exists(p: string): Promise<boolean> {
 }
 
 export class ProjectStore {
+  /** The open project's file and source video (null until one is open). */
+  private current: { file: string | null; source: string } | null = null;
+
   constructor(private readonly o: ProjectStoreOptions) {}
+
+  /**
+   * Files some project still needs: the open project's and its video, every recent project and its
+   * video, and the videos of autosaves (which recovery may reopen).
+   */
+  async referencedFiles(): Promise<string[]> {
+    const files = new Set<string>();
+    if (this.current) {
+      files.add(this.current.source);
+      if (this.current.file) files.add(this.current.file);
+    }
+    for (const { path: file } of await this.o.recent.list()) {
+      files.add(file);
+      const doc = await this.readDocument(file).catch(() => null); // a project that cannot be read needs nothing
+      if (doc) for (const source of this.sourceCandidates(doc, file)) files.add(source);
+    }
+    for (const json of await this.o.recovery.autosavedDocs()) {
+      const restored = restore(json);
+      if (restored.ok) files.add(path.resolve(restored.doc.source.path));
+    }
+    return [...files];
+  }
+
+  private sourceCandidates(doc: ProjectDoc, projectFile: string): string[] {
+    const relative = doc.source.relativePath ? [path.resolve(path.dirname(projectFile), doc.source.relativePath)] : [];
+    return [path.resolve(doc.source.path), ...relative];
+  }
+
+  /** Records the project now open; the one it replaced is closed. */
+  private opened(file: string | null, source: string): void {
+    const replaced = this.current !== null;
+    this.current = { file, source: path.resolve(source) };
+    if (replaced) this.o.onProjectClosed?.();
+  }
 
   async open(projectPath: string): Promise<OpenedProject> {
     const file = path.resolve(projectPath);
@@ -64,6 +103,7 @@ export class ProjectStore {
     const opened = await this.withMedia({ ...doc, source: { ...doc.source, path: sourcePath } }, file, notice);
     this.o.access.projectOpened(file);
     await this.o.recent.add(file);
+    this.opened(file, sourcePath);
     return opened;
   }
 
@@ -76,6 +116,7 @@ export class ProjectStore {
       this.o.appVersion,
     );
     this.o.access.projectOpened(null);
+    this.opened(null, p.path);
     return { doc, path: null, media, notice: null };
   }
 
@@ -87,7 +128,9 @@ export class ProjectStore {
     const bundledClip = path.resolve(this.o.sampleDir, doc.source.relativePath ?? doc.source.path);
     const clip = await this.copySampleClip(bundledClip);
     this.o.access.projectOpened(null);
-    return this.withMedia({ ...doc, source: { ...doc.source, path: clip, relativePath: null } }, null, null);
+    const opened = await this.withMedia({ ...doc, source: { ...doc.source, path: clip, relativePath: null } }, null, null);
+    this.opened(null, clip);
+    return opened;
   }
 
   async save(doc: ProjectDoc, target: string): Promise<{ path: string }> {
@@ -110,6 +153,7 @@ export class ProjectStore {
     this.o.access.projectOpened(file);
     await this.o.recovery.saved(file);
     await this.o.recent.add(file);
+    if (this.current) this.current.file = file;
     return { path: file };
   }
 
@@ -125,6 +169,7 @@ export class ProjectStore {
     const { sourcePath, notice } = await this.locateSource(doc, projectPath);
     const opened = await this.withMedia({ ...doc, source: { ...doc.source, path: sourcePath } }, projectPath, notice);
     this.o.access.projectOpened(projectPath);
+    this.opened(projectPath, sourcePath);
     return opened;
   }
 

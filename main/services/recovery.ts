@@ -166,6 +166,11 @@ export class SessionRecovery {
     await fs.rm(path.join(this.sessionsDir, `${this.sessionId}.lock`), { force: true });
   }
 
+  /** The documents of every autosave on disk (any session), unparsed: what they point at must stay. */
+  async autosavedDocs(): Promise<unknown[]> {
+    return (await this.autosaves().catch(() => [])).map((a) => a.saved.doc);
+  }
+
   private isOwn(id: string): boolean {
     return ID.test(id) && id.startsWith(`${this.sessionId}-`);
   }
