@@ -94,6 +94,7 @@ const specs = [
 
   // Help
   { id: 'help', label: 'Keyboard Shortcuts', group: 'help', shortcuts: ['?', 'F1'] },
+  { id: 'about', label: 'About Cleanplate', group: 'help' },
 ] as const satisfies readonly ActionSpec[];
 
 /** Every action's id: a typed union, so a misspelt id is a compile error everywhere. */

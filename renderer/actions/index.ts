@@ -112,6 +112,7 @@ export const actionHandlers: Record<ActionId, ActionHandler> = {
   'cancel-job': { enabled: online, perform: (c) => c.commands.cancelJob() },
 
   help: { perform: (c) => c.ops.setSession((s) => void (s.helpOpen = !s.helpOpen)) },
+  about: { perform: (c) => c.commands.showAbout() },
 };
 
 /** The shared table joined with the handlers, in table order. */

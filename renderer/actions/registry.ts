@@ -28,6 +28,7 @@ export interface ActionContext {
     runJob(): void;
     cancelJob(): void;
     propagate(direction: 'forward' | 'backward'): void;
+    showAbout(): void;
   };
   tools: {
     setTool(id: ToolId): void;

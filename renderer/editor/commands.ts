@@ -283,6 +283,11 @@ export class EditorCommands {
     if (target) await this.guard(() => this.api.task.cancel({ taskId: target.task.taskId }));
   }
 
+  /** The About box: what `cleanplate doctor` prints (the dialog asks the host for it). */
+  showAbout(): void {
+    void this.d.dialogs.about();
+  }
+
   /** Exports the finished result; without a path it asks for one. */
   async exportResult(format: ExportFormat, crf: number, pathArg?: string | null): Promise<void> {
     const doc = this.ops.doc();

@@ -1,7 +1,7 @@
 /**
  * In-page modal dialogs as promises: `await dialogs.askPath(...)`, `await dialogs.confirm(...)`. Used
  * where the host has no native dialogs (the web host) and for questions no OS dialog asks (licence,
- * unsaved changes). The editor owns one controller; DialogHost draws its current request.
+ * unsaved changes), and for the About box. The editor owns one controller; DialogHost draws its current request.
  */
 import { createStore } from 'zustand/vanilla';
 import type { ModelsStatus } from '../../common/contract/types';
@@ -9,7 +9,8 @@ import type { ModelsStatus } from '../../common/contract/types';
 export type DialogRequest =
   | { kind: 'path'; title: string; message: string; initial: string; confirmLabel: string; suggestions: string[]; resolve(v: string | null): void }
   | { kind: 'confirm'; title: string; message: string; confirmLabel: string; danger: boolean; resolve(v: boolean): void }
-  | { kind: 'license'; status: ModelsStatus; resolve(v: boolean): void };
+  | { kind: 'license'; status: ModelsStatus; resolve(v: boolean): void }
+  | { kind: 'about'; resolve(v: boolean): void };
 
 type Without<T, K extends keyof T> = Omit<T, K>;
 
@@ -44,6 +45,11 @@ export class DialogController {
 
   confirm(o: Without<Extract<DialogRequest, { kind: 'confirm' }>, 'kind' | 'resolve' | 'danger'> & { danger?: boolean }): Promise<boolean> {
     return this.open<boolean>((resolve) => ({ kind: 'confirm', danger: false, ...o, resolve }));
+  }
+
+  /** The About box; resolves when it is closed. */
+  about(): Promise<boolean> {
+    return this.open<boolean>((resolve) => ({ kind: 'about', resolve }));
   }
 
   acceptLicense(status: ModelsStatus): Promise<boolean> {

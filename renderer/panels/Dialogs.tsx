@@ -1,4 +1,4 @@
-/** Modal dialogs (path prompt, confirm, model licence, crash recovery), the shortcut overlay and toasts. */
+/** Modal dialogs (path prompt, confirm, model licence, About, crash recovery), the shortcut overlay and toasts. */
 import { useEffect, useState } from 'react';
 import type { ReactNode } from 'react';
 import { useStore } from 'zustand';
@@ -7,6 +7,7 @@ import type { ActionGroup } from '../../common/actions';
 import type { RecoveryOffer } from '../../common/contract/types';
 import { actionList, isMacPlatform } from '../actions';
 import { useEditor, useEditorState } from '../editor/context';
+import { AboutReport } from './AboutDialog';
 
 function useDialog() {
   return useStore(useEditor().dialogs.store, (s) => s.current);
@@ -65,6 +66,13 @@ export function DialogHost() {
     return (
       <Modal title={d.title} testId="confirm-dialog" onCancel={() => d.resolve(false)} actions={<><button onClick={() => d.resolve(false)}>Cancel</button><button className={d.danger ? 'primary danger' : 'primary'} data-testid="confirm-ok" onClick={() => d.resolve(true)}>{d.confirmLabel}</button></>}>
         <div>{d.message}</div>
+      </Modal>
+    );
+  }
+  if (d.kind === 'about') {
+    return (
+      <Modal title="About Cleanplate" wide testId="about-dialog" onCancel={() => d.resolve(true)} actions={<button className="primary" data-testid="about-close" onClick={() => d.resolve(true)}>Close</button>}>
+        <AboutReport />
       </Modal>
     );
   }

@@ -5,7 +5,8 @@
 import path from 'node:path';
 import { engineDiagnostics } from '../../engine/diagnostics';
 import { defaultModelsDir } from '../../models/index';
-import { formatDiagnostics, gatherDiagnostics } from '../../services/diagnostics';
+import { formatDiagnostics } from '../../../common/diagnostics';
+import { gatherDiagnostics } from '../../services/diagnostics';
 import { defaultUserDataDir } from '../../services/paths';
 import type { CliContext } from '../program';
 
