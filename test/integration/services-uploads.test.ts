@@ -3,17 +3,19 @@
 import { copyFileSync, existsSync, mkdirSync, mkdtempSync, rmSync, utimesSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { afterAll, describe, expect, it } from 'vitest';
+import { afterAll, describe, expect, it, vi } from 'vitest';
 import type { MediaInfo } from '../../common/contract/types';
 import { probeMedia } from '../../main/media/index';
+import { createServices } from '../../main/services/index';
 import { createLog } from '../../main/services/log';
+import { nodeEngineLauncher } from '../../main/services/node-engine';
 import { ProjectStore } from '../../main/services/project-store';
 import type { MediaOpener } from '../../main/services/project-store';
 import { RecentProjects } from '../../main/services/recent-projects';
 import { SessionRecovery } from '../../main/services/recovery';
 import { UploadPruner } from '../../main/services/uploads';
 import { WriteAccess } from '../../main/services/write-access';
-import { makeClip } from '../helpers/media';
+import { makeClip, repoRoot } from '../helpers/media';
 
 const base = mkdtempSync(path.join(os.tmpdir(), 'cleanplate-uploads-'));
 const log = createLog(null, { quiet: true });
@@ -84,5 +86,54 @@ describe('UploadPruner', () => {
     // Past its grace period, an unreferenced fresh upload goes too.
     expect(await pruner.prune(Date.now() + 3600_000)).toEqual([path.dirname(fresh)]);
     expect(existsSync(saved) && existsSync(autosaved)).toBe(true);
+  });
+});
+
+describe('the services', () => {
+  it('prune stale uploads when they start and when a project closes, and keep the one a saved project uses', async () => {
+    const clip = makeClip('uploads', { width: 64, height: 48, frames: 4 });
+    const userData = path.join(base, 'services');
+    const hourAgo = Date.now() / 1000 - 3600;
+    const upload = (id: string, fresh = false) => {
+      const dir = path.join(userData, 'imports', id);
+      mkdirSync(dir, { recursive: true });
+      copyFileSync(clip, path.join(dir, 'clip.mp4'));
+      if (!fresh) utimesSync(dir, hourAgo, hourAgo);
+      return path.join(dir, 'clip.mp4');
+    };
+    const start = () =>
+      createServices({
+        host: 'web',
+        appVersion: '0.0.0',
+        userDataDir: userData,
+        sampleDir: path.join(base, 'none'),
+        emit: () => undefined,
+        launchEngine: nodeEngineLauncher(path.join(repoRoot, 'dist/engine/engine.cjs')),
+        dialogs: null,
+        log,
+      });
+    const kept = upload('mh1a2b3c-0000000a', true); // just dropped: within the grace period
+    const stale = upload('mh1a2b3c-0000000b');
+    let services = await start();
+    try {
+      const opened = await services.dispatch('project.newFromVideo', { videoPath: kept });
+      if (!opened.ok) throw new Error(opened.error.message);
+      const saved = await services.dispatch('project.save', { doc: (opened.value as { doc: unknown }).doc as never, path: path.join(base, 'services-shot.cleanplate') });
+      expect(saved.ok).toBe(true);
+      utimesSync(path.dirname(kept), hourAgo, hourAgo); // from now on only the saved project keeps it
+      await vi.waitFor(() => expect(existsSync(stale)).toBe(false)); // pruned at start
+      // An unsaved project on another upload closes when the saved one is opened: its upload goes.
+      const unsaved = upload('mh1a2b3c-0000000c');
+      expect((await services.dispatch('project.newFromVideo', { videoPath: unsaved })).ok).toBe(true);
+      expect((await services.dispatch('project.open', { path: path.join(base, 'services-shot.cleanplate') })).ok).toBe(true);
+      await vi.waitFor(() => expect(existsSync(unsaved)).toBe(false));
+      expect(existsSync(kept)).toBe(true);
+    } finally {
+      await services.dispose();
+    }
+    // The next start keeps what the recent project uses.
+    services = await start();
+    await services.dispose();
+    expect(existsSync(kept)).toBe(true);
   });
 });
