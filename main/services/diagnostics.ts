@@ -2,7 +2,7 @@
  * What a bug report needs, gathered once for `cleanplate doctor` and the app's About box: the app's
  * version, ffmpeg and ffprobe (path, where they were found, version), onnxruntime and the execution
  * providers that load here (engine/diagnostics.ts, run where onnxruntime may load), the models'
- * state, the data folder, and the Node and Electron versions.
+ * state, the data folder, and the Node and Electron versions. common/diagnostics.ts prints it.
  */
 import { createRequire } from 'node:module';
 import type { Diagnostics } from '../../common/contract/types';
@@ -55,22 +55,6 @@ export async function gatherDiagnostics(o: { appVersion: string; userDataDir: st
     electron: electronVersion(),
     platform: `${process.platform}-${process.arch}`,
   };
-}
-
-/** The report as lines a person can paste into a bug report. */
-export function formatDiagnostics(d: Diagnostics): string[] {
-  const tool = (name: string, t: Diagnostics['ffmpeg']) => (t.error ? `${name}: not usable: ${t.error}` : `${name}: ${t.version ?? 'unknown version'} at ${t.path} (from ${t.origin})`);
-  const ort = d.onnxruntime;
-  return [
-    `Cleanplate ${d.app} on ${d.platform}`,
-    tool('ffmpeg', d.ffmpeg),
-    tool('ffprobe', d.ffprobe),
-    ort.error ? `onnxruntime-node: ${ort.version ?? 'missing'}: ${ort.error}` : `onnxruntime-node: ${ort.version}`,
-    ...ort.providers.map((p) => `  execution provider ${p.name}: ${p.loads ? 'loads' : `does not load: ${p.detail}`}`),
-    `models: ProPainter ${d.models.propainter} (${d.models.dir})`,
-    `data folder: ${d.dataFolder}`,
-    `Node ${d.node}; Electron ${d.electron ?? 'not installed'}`,
-  ];
 }
 
 /** onnxruntime's version and which providers load, checked in an engine process (never in the host). */
