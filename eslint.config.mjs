@@ -11,7 +11,7 @@ const renderer = (...folders) => folders.map((f) => `./renderer/${f}`);
 const blockingFs = ['readFileSync', 'writeFileSync', 'appendFileSync', 'existsSync', 'statSync', 'lstatSync', 'readdirSync', 'accessSync', 'mkdirSync', 'openSync', 'closeSync', 'rmSync', 'unlinkSync', 'renameSync', 'copyFileSync', 'realpathSync'];
 
 /** Files that run on the app's main process (or the web host) while it serves the renderer. */
-const mainProcessFiles = ['main/services/**/*.ts', 'main/host/**/*.ts', 'main/app/**/*.ts', 'main/media/frame-cache.ts', 'main/media/thumbnails.ts', 'main/media/export.ts'];
+const mainProcessFiles = ['main/services/**/*.ts', 'main/host/**/*.ts', 'main/app/**/*.ts', 'main/models/**/*.ts', 'main/media/frame-cache.ts', 'main/media/thumbnails.ts', 'main/media/export.ts'];
 
 /** no-restricted-imports options for main/: `electron` / `blocking` say what is allowed. */
 function mainImports({ electron, blocking }) {

@@ -12,7 +12,6 @@
  * next download or import builds them) or a complete new set, never a mix. The staging folder is
  * `.build-<pid>-<time>` and is removed at the next start if the process died (temporaries.ts).
  */
-import { existsSync } from 'node:fs';
 import { mkdir, readdir, rename, rm, stat } from 'node:fs/promises';
 import path from 'node:path';
 import { UserError } from '../../common/errors';
@@ -70,10 +69,11 @@ export function resolveBuildStep(opts: { builder?: GraphSetBuilder | null; build
  * folder then holds no graphs and the weights are untouched.
  */
 export async function buildGraphs(dir: string, builder: GraphSetBuilder, opts: GraphBuildOptions = {}): Promise<BuildResult> {
-  const manifest = manifestFor(dir);
+  const manifest = await manifestFor(dir);
   const weightEntries = weightFiles(manifest);
   if (weightEntries.length === 0) throw new UserError('bad-input', `${path.join(dir, 'manifest.json')} lists no weight files to build the graphs from; download or import the weights first`);
-  const unverified = weightEntries.find((w) => w.sha256 === null || !existsSync(path.join(dir, w.file)));
+  const present = await Promise.all(weightEntries.map((w) => stat(path.join(dir, w.file)).then(() => true, () => false)));
+  const unverified = weightEntries.find((w, i) => w.sha256 === null || !present[i]);
   if (unverified) throw new UserError('bad-input', `${unverified.file} is not in ${dir} as a verified download; download or import the weights first`);
 
   const staging = path.join(dir, buildStagingName());

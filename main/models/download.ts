@@ -10,7 +10,6 @@
  * Files that already verify are skipped, so running a download again resumes, repairs or builds
  * whatever is missing and fetches nothing twice.
  */
-import { existsSync } from 'node:fs';
 import { mkdir, rename, rm, stat } from 'node:fs/promises';
 import path from 'node:path';
 import { UserError } from '../../common/errors';
@@ -55,19 +54,16 @@ function recordsOf(folder: ModelManifest | null): Map<string, { size: number | n
   return new Map(entries.map((f) => [f.file, { size: f.size, sha256: f.sha256 }]));
 }
 
-function readFolderManifestOrNull(dir: string): ModelManifest | null {
-  try {
-    return readFolderManifest(dir);
-  } catch {
-    return null; // unreadable or for another contract: rewritten below from what verifies
-  }
+function readFolderManifestOrNull(dir: string): Promise<ModelManifest | null> {
+  return readFolderManifest(dir).catch(() => null); // unreadable or for another contract: rewritten below from what verifies
 }
 
 /** A weight file already in the folder that still matches what was recorded (or verifies now): its record. */
 async function verifiedInPlace(dir: string, entry: WeightFile, recorded: { size: number | null; sha256: string | null } | undefined, others: WeightsLayout[], signal?: AbortSignal): Promise<WeightFile | null> {
   const file = path.join(dir, entry.file);
-  if (!existsSync(file)) return null;
-  const size = (await stat(file)).size;
+  const found = await stat(file).catch(() => null);
+  if (!found) return null;
+  const size = found.size;
   if (recorded?.sha256 && recorded.size === size) {
     if ((await sha256File(file, signal)) === recorded.sha256 && (entry.sha256 === null || entry.sha256 === recorded.sha256)) return { ...entry, size, sha256: recorded.sha256 };
   } else if ((await checkWeightsFile(file, layoutFor(entry), { integrity: true, others, signal })) === null) {
@@ -140,7 +136,7 @@ async function download(opts: DownloadOptions, at: { file: string }): Promise<Do
   }
   await removeStaleTemporaries(dir);
 
-  const previous = readFolderManifestOrNull(dir);
+  const previous = await readFolderManifestOrNull(dir);
   const recorded = recordsOf(previous);
   const result: DownloadResult = { downloaded: [], skipped: [], built: null };
   const verifiedWeights: WeightFile[] = [];

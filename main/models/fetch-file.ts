@@ -4,8 +4,8 @@
  * over). Progress carries speed and time left. Failures are one line naming the file: the HTTP
  * status, the network error, a full disk, an interruption (the partial file stays for the next try).
  */
-import { createWriteStream, existsSync, statSync } from 'node:fs';
-import { rm } from 'node:fs/promises';
+import { createWriteStream } from 'node:fs';
+import { rm, stat } from 'node:fs/promises';
 import path from 'node:path';
 import { Readable, Transform } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
@@ -63,7 +63,7 @@ const cancelled = () => new UserError('cancelled', 'model download cancelled; ru
 export async function fetchToPartial(opts: FetchFileOptions): Promise<void> {
   const { url, name, partial, expectedBytes } = opts;
   const host = new URL(url).host;
-  let have = existsSync(partial) ? statSync(partial).size : 0;
+  let have = (await stat(partial).catch(() => null))?.size ?? 0;
   if (expectedBytes !== null && have > expectedBytes) {
     await rm(partial, { force: true });
     have = 0;

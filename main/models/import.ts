@@ -5,7 +5,6 @@
  * the graphs are then built from them), or already converted ONNX graphs (checked against the
  * folder's own manifest, or the shipped one), or both.
  */
-import { existsSync, statSync } from 'node:fs';
 import { copyFile, link, mkdir, rename, rm, stat } from 'node:fs/promises';
 import path from 'node:path';
 import { UserError } from '../../common/errors';
@@ -27,10 +26,13 @@ export interface ImportOptions {
 }
 
 const listFiles = (files: { file: string }[]) => files.map((f) => f.file).join(', ');
+const isFile = (p: string) => stat(p).then((s) => s.isFile(), () => false);
+const exists = (p: string) => stat(p).then(() => true, () => false);
 
 /** The release weight files in `from`, all verified, with the sha256 of each; [] when it holds none. */
 async function verifiedWeights(from: string, listed: WeightFile[], signal?: AbortSignal): Promise<WeightFile[]> {
-  const present = listed.filter((w) => existsSync(path.join(from, w.file)));
+  const found = await Promise.all(listed.map((w) => isFile(path.join(from, w.file))));
+  const present = listed.filter((_, i) => found[i]);
   if (present.length === 0) return [];
   const missing = listed.find((w) => !present.includes(w));
   if (missing) throw new UserError('bad-input', `cannot import from ${from}: ${missing.file} is missing (the weights are three files: ${listFiles(listed)})`);
@@ -42,7 +44,7 @@ async function verifiedWeights(from: string, listed: WeightFile[], signal?: Abor
     if (problem) throw new UserError('bad-input', `cannot import from ${from}: ${problem}`);
     const sha256 = await sha256File(file, signal);
     if (entry.sha256 !== null && sha256 !== entry.sha256) throw new UserError('bad-input', `cannot import from ${from}: ${entry.file} does not match the sha256 its manifest records`);
-    out.push({ ...entry, size: statSync(file).size, sha256 });
+    out.push({ ...entry, size: (await stat(file)).size, sha256 });
   }
   return out;
 }
@@ -72,11 +74,11 @@ async function copyVerified(src: string, dst: string, sha256: string | null, sig
 export async function importModels(fromDir: string, toDir: string, opts: ImportOptions = {}): Promise<ModelsStatus> {
   const from = path.resolve(fromDir);
   const to = path.resolve(toDir);
-  if (!existsSync(from) || !statSync(from).isDirectory()) throw new UserError('not-found', `${from} is not a folder; choose the folder that holds ProPainter's .pth weight files or converted .onnx files`);
+  if (!(await stat(from).then((s) => s.isDirectory(), () => false))) throw new UserError('not-found', `${from} is not a folder; choose the folder that holds ProPainter's .pth weight files or converted .onnx files`);
   if (from === to) throw new UserError('bad-input', `${from} already is the models folder; choose the folder you downloaded or converted the models into`);
   await removeStaleTemporaries(to);
 
-  const own = readFolderManifest(from);
+  const own = await readFolderManifest(from);
   const manifest = own ?? bundledManifest();
   const listedWeights = weightFiles(manifest).length ? weightFiles(manifest) : weightFiles(bundledManifest());
   const weights = await verifiedWeights(from, listedWeights, opts.signal);
@@ -85,14 +87,9 @@ export async function importModels(fromDir: string, toDir: string, opts: ImportO
     throw new UserError('bad-input', `cannot import from ${from}: it holds neither ProPainter's weights (${listFiles(listedWeights)}) nor its ONNX graphs (${manifest.files[0]!.file} and ${manifest.files.length - 1} more)`);
 
   // Graphs alone keep the weights already in the models folder (hard links: no copy, no risk).
-  const current = (() => {
-    try {
-      return readFolderManifest(to);
-    } catch {
-      return null;
-    }
-  })();
-  const keptWeights = weights.length === 0 && current ? weightFiles(current).filter((w) => w.sha256 !== null && existsSync(path.join(to, w.file))) : [];
+  const current = await readFolderManifest(to).catch(() => null);
+  const keptWeights: WeightFile[] = [];
+  if (weights.length === 0 && current) for (const w of weightFiles(current)) if (w.sha256 !== null && (await isFile(path.join(to, w.file)))) keptWeights.push(w);
 
   // Copy into a sibling staging folder, re-hash the copies, then swap folders with renames.
   const parent = path.dirname(to);
@@ -117,11 +114,11 @@ export async function importModels(fromDir: string, toDir: string, opts: ImportO
     }
     const files = copiedGraphs.length ? copiedGraphs : manifest.files.map((f) => ({ ...f, size: null, sha256: null }));
     await writeFolderManifest(staging, { ...manifest, weights: copiedWeights.length ? copiedWeights : undefined, files });
-    if (existsSync(to)) await rename(to, retired);
+    if (await exists(to)) await rename(to, retired);
     await rename(staging, to);
   } catch (err) {
     await rm(staging, { recursive: true, force: true });
-    if (existsSync(retired) && !existsSync(to)) await rename(retired, to);
+    if ((await exists(retired)) && !(await exists(to))) await rename(retired, to);
     if (opts.signal?.aborted) throw new UserError('cancelled', 'model import cancelled; the models folder is unchanged');
     if (err instanceof UserError) throw err;
     const code = (err as NodeJS.ErrnoException).code;

@@ -6,8 +6,7 @@
  * somebody measured them: the upstream release publishes no checksums, so the bundled manifest has
  * none, and a folder's manifest records what was verified there.
  */
-import { readFileSync } from 'node:fs';
-import { rename, rm, writeFile } from 'node:fs/promises';
+import { readFile, rename, rm, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { z } from 'zod';
 import { UserError } from '../../common/errors';
@@ -116,11 +115,11 @@ export async function writeFolderManifest(dir: string, manifest: ModelManifest):
 }
 
 /** The manifest inside a models folder, or null when the folder has none. */
-export function readFolderManifest(dir: string): ModelManifest | null {
+export async function readFolderManifest(dir: string): Promise<ModelManifest | null> {
   const file = path.join(dir, MANIFEST_FILE);
   let text: string;
   try {
-    text = readFileSync(file, 'utf8');
+    text = await readFile(file, 'utf8');
   } catch (err) {
     if ((err as NodeJS.ErrnoException).code === 'ENOENT') return null;
     throw new UserError('io', `cannot read ${file}: ${(err as Error).message}`);
@@ -135,8 +134,8 @@ export function readFolderManifest(dir: string): ModelManifest | null {
 }
 
 /** The manifest that describes `dir`: its own if it has one, else the bundled one. */
-export function manifestFor(dir: string): ModelManifest {
-  return readFolderManifest(dir) ?? bundledManifest();
+export async function manifestFor(dir: string): Promise<ModelManifest> {
+  return (await readFolderManifest(dir)) ?? bundledManifest();
 }
 
 /** Where a file downloads from, or null. */

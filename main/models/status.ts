@@ -3,7 +3,7 @@
  * graphs file by file, the stage ProPainter's files are at (none, partly downloaded, weights without
  * graphs, ready), and one line saying what to do. The classic engine needs no files and is always ready.
  */
-import { existsSync, statSync } from 'node:fs';
+import { stat } from 'node:fs/promises';
 import path from 'node:path';
 import { UserError } from '../../common/errors';
 import type { ModelsStage, ModelsStatus } from '../../common/contract/types';
@@ -93,7 +93,7 @@ function withReleaseWeights(manifest: ModelManifest, bundled: ModelManifest): Mo
 
 /** Fast status (sizes, headers, and the structure of unrecorded weights; no hashing), for the UI and `cleanplate models list`. */
 export async function modelsStatus(dir: string): Promise<ModelsStatus> {
-  const manifest = manifestFor(dir);
+  const manifest = await manifestFor(dir);
   const described = withReleaseWeights(manifest, bundledManifest());
   return toStatus(dir, manifest, await checkModelFiles(dir, manifest, { hash: false }), await checkWeightFiles(dir, described, { full: false }));
 }
@@ -108,8 +108,8 @@ export interface VerifyReport {
 
 /** Full verification (sha256 where recorded, the weights' structure and CRC-32s), for `cleanplate models verify`. */
 export async function verifyModels(dir: string, opts: { signal?: AbortSignal } = {}): Promise<VerifyReport> {
-  if (!existsSync(dir) || !statSync(dir).isDirectory()) throw new UserError('not-found', `the models folder ${dir} does not exist; download or import the models first`);
-  const manifest = manifestFor(dir);
+  if (!(await stat(dir).then((s) => s.isDirectory(), () => false))) throw new UserError('not-found', `the models folder ${dir} does not exist; download or import the models first`);
+  const manifest = await manifestFor(dir);
   const graphs = await checkModelFiles(dir, manifest, { hash: true, signal: opts.signal });
   const weights = await checkWeightFiles(dir, withReleaseWeights(manifest, bundledManifest()), { full: true, signal: opts.signal });
   const status = toStatus(dir, manifest, graphs, weights);
@@ -124,8 +124,8 @@ export async function verifyModels(dir: string, opts: { signal?: AbortSignal } =
  */
 export async function requireModelFiles(dir: string | null, files: string[]): Promise<Record<string, string>> {
   if (!dir) throw new UserError('bad-input', 'the ProPainter engine needs its model files; download or import them (Models), or pass --models DIR');
-  if (!existsSync(dir)) throw new UserError('not-found', `the models folder ${dir} does not exist; download or import the ProPainter models first`);
-  const manifest = manifestFor(dir);
+  if (!(await stat(dir).then(() => true, () => false))) throw new UserError('not-found', `the models folder ${dir} does not exist; download or import the ProPainter models first`);
+  const manifest = await manifestFor(dir);
   const wanted = manifest.files.filter((f) => files.includes(f.file));
   const checks = await checkModelFiles(dir, { ...manifest, files: wanted }, { hash: false });
   const bad = checks.find((c) => c.state !== 'ok');

@@ -10,8 +10,7 @@
  *   <models>.import-<pid>-<time>/  a folder being imported, next to the models folder (import.ts)
  *   <models>.old-<pid>-<time>/     the folder an import replaced; put back if the import died before swapping
  */
-import { existsSync } from 'node:fs';
-import { readdir, rename, rm } from 'node:fs/promises';
+import { readdir, rename, rm, stat } from 'node:fs/promises';
 import path from 'node:path';
 
 const stamp = () => `${process.pid}-${Date.now()}`;
@@ -46,14 +45,15 @@ export async function removeStaleTemporaries(modelsDir: string): Promise<void> {
   const beside = { import: new RegExp(`^${escaped}\\.import-(\\d+)-\\d+$`), old: new RegExp(`^${escaped}\\.old-(\\d+)-\\d+$`) };
   const dead = (m: RegExpExecArray | null) => m !== null && !processIsAlive(Number(m[1]));
   try {
-    for (const name of existsSync(parent) ? await readdir(parent) : []) {
+    const exists = (p: string) => stat(p).then(() => true, () => false);
+    for (const name of await readdir(parent).catch(() => [] as string[])) {
       if (dead(beside.import.exec(name))) await rm(path.join(parent, name), { recursive: true, force: true });
       else if (dead(beside.old.exec(name))) {
-        if (existsSync(dir)) await rm(path.join(parent, name), { recursive: true, force: true });
+        if (await exists(dir)) await rm(path.join(parent, name), { recursive: true, force: true });
         else await rename(path.join(parent, name), dir);
       }
     }
-    for (const name of existsSync(dir) ? await readdir(dir) : []) {
+    for (const name of await readdir(dir).catch(() => [] as string[])) {
       if (INSIDE.some((re) => dead(re.exec(name)))) await rm(path.join(dir, name), { recursive: true, force: true });
     }
   } catch {

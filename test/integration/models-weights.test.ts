@@ -133,7 +133,7 @@ describe('downloading the release weights', () => {
       expect(mine.at(-1)).toEqual({ phase: 'verify', file });
     }
 
-    const recorded = readFolderManifest(dir)!.weights!;
+    const recorded = (await readFolderManifest(dir))!.weights!;
     expect(recorded.map((w) => [w.file, w.size, w.sha256])).toEqual(RELEASE.map((f) => [f, original(f).length, sha256(original(f))]));
     const status = await modelsStatus(dir);
     expect(status.stage).toBe('weights');
@@ -159,7 +159,7 @@ describe('downloading the release weights', () => {
     expect(stopped.stage).toBe('partial');
     expect(stopped.engines.find((e) => e.id === 'propainter')!.detail).toBe('ProPainter.pth is partly downloaded (2.4 KB); download again to resume');
     // What was verified before the cut is recorded already.
-    expect(readFolderManifest(dir)!.weights!.filter((w) => w.sha256 !== null).map((w) => w.file)).toEqual(['raft-things.pth', 'recurrent_flow_completion.pth']);
+    expect((await readFolderManifest(dir))!.weights!.filter((w) => w.sha256 !== null).map((w) => w.file)).toEqual(['raft-things.pth', 'recurrent_flow_completion.pth']);
 
     behaviour.requests = [];
     expect(await download(dir)).toEqual({ downloaded: ['ProPainter.pth'], skipped: ['raft-things.pth', 'recurrent_flow_completion.pth'], built: null });

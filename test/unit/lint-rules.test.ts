@@ -28,6 +28,8 @@ describe('import rules (ESLint)', () => {
     ['main/services/x.ts', "import { app } from 'electron';", /Only main\/app uses Electron/],
     ['main/services/x.ts', "import { readFileSync } from 'node:fs';", /runs on the main process: use node:fs\/promises/],
     ['main/host/x.ts', "import { existsSync } from 'fs';", /runs on the main process/],
+    // models.status/import/download run main/models on the main process (issue 12 item 8).
+    ['main/models/x.ts', "import { readFileSync } from 'node:fs';", /runs on the main process/],
     ['main/cli/x.ts', "import { Stage } from 'konva';", /No UI libraries in main/],
   ])('%s: %s', async (file, code, message) => {
     const found = await problems(file, `${code}\nexport const used = 1;\n`);

@@ -139,7 +139,7 @@ export async function loadModelSet(opts: LoadOptions): Promise<ModelSet> {
   const dir = opts.dir!;
 
   // fp16 files are optional: used where present, intact, and the provider runs half precision.
-  const manifest = manifestFor(dir);
+  const manifest = await manifestFor(dir);
   const fp16Available = new Set<GraphName>();
   if (opts.fp16) {
     for (const g of GRAPH_NAMES) {
