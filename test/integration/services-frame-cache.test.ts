@@ -7,10 +7,8 @@ import path from 'node:path';
 import { afterAll, describe, expect, it, vi } from 'vitest';
 import type { Envelope } from '../../common/contract/define';
 import type { FrameCacheUsage, OpenedProject } from '../../common/contract/types';
-import { createServices } from '../../main/services/index';
-import { createLog } from '../../main/services/log';
-import { nodeEngineLauncher } from '../../main/services/node-engine';
-import { makeClip, repoRoot } from '../helpers/media';
+import { makeClip } from '../helpers/media';
+import { startWebServices } from '../helpers/services';
 
 const base = mkdtempSync(path.join(os.tmpdir(), 'cleanplate-cache-setting-'));
 afterAll(() => rmSync(base, { recursive: true, force: true }));
@@ -24,17 +22,7 @@ describe('frame cache setting', () => {
   it('is kept in settings.json, applies at once, and media.cacheUsage reports the cache', async () => {
     const clip = makeClip('cache-setting', { width: 640, height: 360, frames: 120, background: 'testsrc' });
     const userData = path.join(base, 'user');
-    const start = () =>
-      createServices({
-        host: 'web',
-        appVersion: '0.0.0',
-        userDataDir: userData,
-        sampleDir: path.join(base, 'none'),
-        emit: () => undefined,
-        launchEngine: nodeEngineLauncher(path.join(repoRoot, 'dist/engine/engine.cjs')),
-        dialogs: null,
-        log: createLog(null, { quiet: true }),
-      });
+    const start = () => startWebServices(userData);
     let services = await start();
     try {
       expect(value(await services.dispatch('settings.get', {}))).toEqual({ frameCacheLimitMB: 4096 });

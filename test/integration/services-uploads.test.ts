@@ -6,16 +6,15 @@ import path from 'node:path';
 import { afterAll, describe, expect, it, vi } from 'vitest';
 import type { MediaInfo } from '../../common/contract/types';
 import { probeMedia } from '../../main/media/index';
-import { createServices } from '../../main/services/index';
 import { createLog } from '../../main/services/log';
-import { nodeEngineLauncher } from '../../main/services/node-engine';
 import { ProjectStore } from '../../main/services/project-store';
 import type { MediaOpener } from '../../main/services/project-store';
 import { RecentProjects } from '../../main/services/recent-projects';
 import { SessionRecovery } from '../../main/services/recovery';
 import { UploadPruner } from '../../main/services/uploads';
 import { WriteAccess } from '../../main/services/write-access';
-import { makeClip, repoRoot } from '../helpers/media';
+import { makeClip } from '../helpers/media';
+import { startWebServices } from '../helpers/services';
 
 const base = mkdtempSync(path.join(os.tmpdir(), 'cleanplate-uploads-'));
 const log = createLog(null, { quiet: true });
@@ -101,17 +100,7 @@ describe('the services', () => {
       if (!fresh) utimesSync(dir, hourAgo, hourAgo);
       return path.join(dir, 'clip.mp4');
     };
-    const start = () =>
-      createServices({
-        host: 'web',
-        appVersion: '0.0.0',
-        userDataDir: userData,
-        sampleDir: path.join(base, 'none'),
-        emit: () => undefined,
-        launchEngine: nodeEngineLauncher(path.join(repoRoot, 'dist/engine/engine.cjs')),
-        dialogs: null,
-        log,
-      });
+    const start = () => startWebServices(userData);
     const kept = upload('mh1a2b3c-0000000a', true); // just dropped: within the grace period
     const stale = upload('mh1a2b3c-0000000b');
     let services = await start();
