@@ -135,6 +135,11 @@ export const ProPainterSettingsSchema = z.object({
   refStride: z.number().int().min(1).max(100).default(10),
   subvideoLength: z.number().int().min(10).max(400).default(80),
   raftIterations: z.number().int().min(1).max(40).default(20),
+  /**
+   * How overlapping transformer windows combine inside the hole: 'mean' (a true mean, rounded once)
+   * or 'halving' (upstream's running (old + new) / 2 with uint8 truncation, bit for bit).
+   */
+  windowAveraging: z.enum(['mean', 'halving']).default('mean'),
 });
 
 export const ClassicSettingsSchema = z.object({

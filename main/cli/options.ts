@@ -5,13 +5,15 @@
 import { statSync } from 'node:fs';
 import path from 'node:path';
 import { UserError } from '../../common/errors';
-import { DeviceSchema, EngineIdSchema, type Device, type EngineId, type ExportFormat, type Size } from '../../common/project/schema';
+import { DeviceSchema, EngineIdSchema, ProPainterSettingsSchema, type Device, type EngineId, type ExportFormat, type ProPainterSettings, type Size } from '../../common/project/schema';
 import type { OutputSpec } from '../engine/job';
 
 const bad = (message: string) => new UserError('invalid-args', message);
 
 const ENGINES = EngineIdSchema.options;
 const DEVICES = DeviceSchema.options;
+type WindowAveraging = ProPainterSettings['windowAveraging'];
+const WINDOW_AVERAGING = ProPainterSettingsSchema.shape.windowAveraging.unwrap().options;
 
 export function parseEngine(text: string): EngineId {
   const found = ENGINES.find((e) => e === text.toLowerCase());
@@ -78,6 +80,13 @@ export function parseMaskDilation(text: string): number {
   if (!/^\s*\d+\s*$/.test(text) || Number(text) > 32)
     throw bad(`--mask-dilation ${text}: give a whole number of pixels from 0 to 32 (default 4)`);
   return Number(text);
+}
+
+/** `--window-averaging mean|halving`: how ProPainter combines overlapping windows (halving = upstream's, bit for bit). */
+export function parseWindowAveraging(text: string): WindowAveraging {
+  const found = WINDOW_AVERAGING.find((m) => m === text.toLowerCase());
+  if (!found) throw bad(`--window-averaging ${text}: give ${WINDOW_AVERAGING.join(' or ')} (halving reproduces upstream ProPainter's output exactly)`);
+  return found;
 }
 
 export function parseCrf(text: string): number {

@@ -4,7 +4,7 @@
  */
 import { Command, Option } from 'commander';
 import { debugEnabled, describeFailure } from './failure';
-import { parseCrf, parseDevice, parseEngine, parseFormat, parseMaskDilation, parseRange, parseScale, parseSize } from './options';
+import { parseCrf, parseDevice, parseEngine, parseFormat, parseMaskDilation, parseRange, parseScale, parseSize, parseWindowAveraging } from './options';
 import { writeError, type CliStreams } from './reporter';
 
 export interface CliContext {
@@ -23,6 +23,7 @@ function addEngineFlags(cmd: Command): Command {
     .addOption(new Option('--size <WxH>', 'processing size, multiples of 8 (default: fit 960x540)').argParser(parseSize))
     .addOption(new Option('--device <name>', 'auto, cpu, cuda, webgpu, dml or coreml (ProPainter)').argParser(parseDevice))
     .option('--fp16', 'use half-precision models where the device supports them (ProPainter)')
+    .addOption(new Option('--window-averaging <mode>', 'mean (default) or halving: upstream\'s exact combination of overlapping windows (ProPainter)').argParser(parseWindowAveraging))
     .addOption(new Option('--format <name>', 'video encoding: h264, h265, prores or ffv1 (default: from the extension)').argParser(parseFormat))
     .addOption(new Option('--crf <n>', 'H.264/H.265 quality, 0 (lossless) to 51').argParser(parseCrf))
     .option('--json', 'write JSON Lines events to stdout instead of a progress bar');

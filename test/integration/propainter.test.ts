@@ -28,7 +28,7 @@ beforeAll(async () => {
 afterAll(() => rmSync(root, { recursive: true, force: true }));
 
 /** Small windows and a few RAFT iterations keep the real network affordable on two CPU cores. */
-const small = { neighborLength: 6, refStride: 5, subvideoLength: 20, raftIterations: 6 };
+const small = { neighborLength: 6, refStride: 5, subvideoLength: 20, raftIterations: 6, windowAveraging: 'mean' as const };
 const engine = (over: object = {}) => EngineSettingsSchema.parse({ id: 'propainter', device: 'cpu', propainter: small, ...over });
 
 describe('ProPainter (real architecture, seeded weights) through runJob on bmx-trees', () => {

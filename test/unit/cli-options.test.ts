@@ -14,6 +14,7 @@ import {
   parseRange,
   parseScale,
   parseSize,
+  parseWindowAveraging,
   resolveRange,
 } from '../../main/cli/options';
 
@@ -38,6 +39,16 @@ describe('engine and device', () => {
   it('lists the valid names when refusing', () => {
     expect(refusal(() => parseEngine('lama'))).toBe("unknown engine 'lama'; valid engines: classic, propainter");
     expect(refusal(() => parseDevice('tpu'))).toContain('valid devices: auto, cpu, cuda, webgpu, dml, coreml');
+  });
+});
+
+describe('--window-averaging', () => {
+  it('accepts mean and halving in any case', () => {
+    expect(parseWindowAveraging('mean')).toBe('mean');
+    expect(parseWindowAveraging('Halving')).toBe('halving');
+  });
+  it('names both modes when refusing', () => {
+    expect(refusal(() => parseWindowAveraging('median'))).toBe("--window-averaging median: give mean or halving (halving reproduces upstream ProPainter's output exactly)");
   });
 });
 

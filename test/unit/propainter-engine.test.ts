@@ -33,7 +33,7 @@ function options(over: Partial<EngineOptions> = {}): EngineOptions {
     fp16: false,
     modelsDir: standIns,
     classic: { propagationRadius: 40, temporalSmoothing: 0.5 },
-    propainter: { neighborLength: 10, refStride: 10, subvideoLength: 80, raftIterations: 4 },
+    propainter: { neighborLength: 10, refStride: 10, subvideoLength: 80, raftIterations: 4, windowAveraging: 'mean' },
     ...over,
   };
 }
@@ -104,7 +104,7 @@ describe('ProPainter engine on the contract stand-ins', () => {
   });
 
   /** Small windows (sub-videos of 20, neighbours ±3, references every 5) reach the steady state sooner. */
-  const small = { neighborLength: 6, refStride: 5, subvideoLength: 20, raftIterations: 2 };
+  const small = { neighborLength: 6, refStride: 5, subvideoLength: 20, raftIterations: 2, windowAveraging: 'mean' as const };
 
   it('streams: frames are emitted while the clip is still being read', async () => {
     const clip = [...syntheticClip(32, 24, 100)];
@@ -224,7 +224,7 @@ describe('out-of-memory retries', () => {
       pp_transformer: (f) => f.feat!.dims[0]! > 8,
       pp_decoder: (f) => f.feat!.dims[0]! > 4,
     });
-    const small = { neighborLength: 6, refStride: 5, subvideoLength: 20, raftIterations: 2 };
+    const small = { neighborLength: 6, refStride: 5, subvideoLength: 20, raftIterations: 2, windowAveraging: 'mean' as const };
     const { out, notices } = await runEngine(options({ propainter: small }), clip, { createSession });
     expect(out.map((f) => f.index)).toEqual(clip.map((f) => f.index));
     expect(notices).toContain('the GPU ran out of memory in optical flow; retrying with 5 frame pairs at a time');

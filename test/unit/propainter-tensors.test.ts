@@ -1,6 +1,6 @@
 // The pixel maths between the job's frames and the contract's tensors, against hand-worked values.
 import { describe, expect, it } from 'vitest';
-import { combineFlow, maskedFlow, quarterFlow, quarterMask, rgbToPlanar, WindowAverage } from '../../main/engine/engines/propainter/tensors';
+import { combineFlow, HalvingAverage, maskedFlow, quarterFlow, quarterMask, rgbToPlanar, WindowAverage } from '../../main/engine/engines/propainter/tensors';
 
 describe('tensor conversions', () => {
   it('maps RGB24 to planar [-1, 1]', () => {
@@ -58,5 +58,26 @@ describe('window averaging', () => {
     const out = avg.finish.bind(avg);
     avg.add(0, Float32Array.from([0.999, 0.999, 0.999]), 0, Uint8Array.from([1]));
     expect(Array.from(out(0, Uint8Array.from([0, 0, 0]), Uint8Array.from([1])))).toEqual([255, 255, 255]);
+  });
+
+  it('halving reproduces upstream bit for bit: float32 levels truncated, then (old + new) / 2 truncated per window', () => {
+    const avg = new HalvingAverage(2);
+    const mask = Uint8Array.from([1, 0]);
+    const rgb = Uint8Array.from([10, 20, 30, 40, 50, 60]);
+    const pred = (v: number) => Float32Array.from([v, -1, 0, 0, 1, 1]);
+    avg.add(7, pred(0), 0, mask);
+    avg.add(7, pred(0), 0, mask);
+    avg.add(7, pred(1), 0, mask);
+    // red: 127, 127, 255 -> (127 + 127) / 2 = 127 -> (127 + 255) / 2 = 191; green 127; blue 255
+    expect(Array.from(avg.finish(7, rgb, mask))).toEqual([191, 127, 255, 40, 50, 60]);
+    expect(avg.pending).toBe(0);
+  });
+
+  it('halving computes the level in float32 as upstream does (PyTorch then NumPy), not in float64', () => {
+    // (p + 1) / 2 * 255 is 246.9999995 in float64 but rounds to 247 in float32 (found with PyTorch 1.13)
+    const p = 0.9372548460960388;
+    const avg = new HalvingAverage(1);
+    avg.add(0, Float32Array.from([p, p, p]), 0, Uint8Array.from([1]));
+    expect(Array.from(avg.finish(0, Uint8Array.from([0, 0, 0]), Uint8Array.from([1])))).toEqual([247, 247, 247]);
   });
 });

@@ -7,7 +7,7 @@ import { readFile, realpath } from 'node:fs/promises';
 import path from 'node:path';
 import { UserError } from '../../../common/errors';
 import { restore } from '../../../common/project';
-import { EngineSettingsSchema, type Device, type EngineId, type EngineSettings, type ProjectDoc, type Size } from '../../../common/project/schema';
+import { EngineSettingsSchema, type Device, type EngineId, type EngineSettings, type ProPainterSettings, type ProjectDoc, type Size } from '../../../common/project/schema';
 import type { ProbeResult } from '../../../common/contract/types';
 import type { JobSpec, MaskSpec, OutputSpec } from '../../engine/job';
 import { runJob } from '../../engine/runner';
@@ -30,6 +30,7 @@ export interface JobCommandOptions {
   size?: Size;
   device?: Device;
   fp16?: boolean;
+  windowAveraging?: ProPainterSettings['windowAveraging'];
   format?: OutputFormat;
   crf?: number;
   json?: boolean;
@@ -93,6 +94,7 @@ function engineSettings(base: EngineSettings | undefined, o: JobCommandOptions):
   if (o.maskDilation !== undefined) settings.maskDilation = o.maskDilation;
   if (o.device) settings.device = o.device;
   if (o.fp16) settings.fp16 = true;
+  if (o.windowAveraging) settings.propainter.windowAveraging = o.windowAveraging;
   return settings;
 }
 

@@ -7,8 +7,9 @@
  * therefore depends on the window sizes and the processing size, never on the video length.
  *
  * Differences from upstream, on purpose: overlapping windows are averaged as a true float mean and
- * rounded once (upstream halves and truncates repeatedly); an out-of-memory error retries with less
- * work instead of failing (memory.ts).
+ * rounded once (upstream halves and truncates repeatedly; the setting windowAveraging 'halving' does
+ * exactly that instead); an out-of-memory error retries with less work instead of failing
+ * (memory.ts). Everything else is upstream's inference with its settings.
  */
 import { UserError } from '../../../../common/errors';
 import type { ProPainterSettings } from '../../../../common/project/schema';
@@ -18,7 +19,7 @@ import { completeFlows } from './flow-completion';
 import { estimateClipFlows, type FlowPair } from './flow';
 import { encodeFrames, inpaintWindow, type EncoderInput } from './inpaint';
 import { GraphOutOfMemory, outOfMemoryFailure, stageOf, taggingOutOfMemory, type BatchSize, type RunGraph } from './memory';
-import { quarterFlow, quarterMask, rgbToPlanar, WindowAverage } from './tensors';
+import { HalvingAverage, quarterFlow, quarterMask, rgbToPlanar, WindowAverage, type OverlapAverage } from './tensors';
 import {
   finalBefore,
   firstFrameNeededFrom,
@@ -88,7 +89,7 @@ export class ProPainterOrchestrator {
   private readonly windows: InpaintWindow[];
   private readonly neededFrom: number[];
   private readonly encoded = new Map<number, Float32Array>();
-  private readonly average: WindowAverage;
+  private readonly average: OverlapAverage;
   private readonly decodeBatch: BatchSize = { size: 16 };
   private readonly encodeBatch: BatchSize = { size: 32 };
   /** After an out-of-memory error in a window, keep every 2^n-th reference frame from then on. */
@@ -119,7 +120,7 @@ export class ProPainterOrchestrator {
     this.chunks = paddedWindows(this.count, imagePropagationLength(settings), IMAGE_PROPAGATION_PAD);
     this.windows = inpaintWindows(this.count, settings);
     this.neededFrom = firstFrameNeededFrom(this.windows);
-    this.average = new WindowAverage(this.width * this.height);
+    this.average = settings.windowAveraging === 'halving' ? new HalvingAverage(this.width * this.height) : new WindowAverage(this.width * this.height);
   }
 
   async *process(frames: AsyncIterable<ProcFrame>): AsyncGenerator<FilledFrame> {

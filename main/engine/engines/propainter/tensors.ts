@@ -73,12 +73,22 @@ export function combineFlow(predicted: Float32Array, measured: Float32Array, mas
   return out;
 }
 
+/** How the transformer windows' predictions of one frame combine inside its hole. */
+export interface OverlapAverage {
+  /** Adds a prediction, planar [3, H, W] in [-1, 1] read at `offset`, for the hole pixels of `mask`. */
+  add(frame: number, prediction: Float32Array, offset: number, mask: Uint8Array): void;
+  has(frame: number): boolean;
+  /** The final frame: the source outside the hole, the combined predictions inside; forgets the frame. */
+  finish(frame: number, rgb: Uint8Array, mask: Uint8Array): Uint8Array;
+  readonly pending: number;
+}
+
 /**
  * Averages the windows' predictions of a frame inside its hole. Upstream halves a running uint8
  * value per window (weights 1/4, 1/4, 1/2 for three windows, truncated each time); this keeps a
  * float sum and a count and rounds once: a true mean.
  */
-export class WindowAverage {
+export class WindowAverage implements OverlapAverage {
   private readonly sums = new Map<number, { sum: Float32Array; count: number }>();
 
   constructor(private readonly pixels: number) {}
@@ -121,5 +131,54 @@ export class WindowAverage {
 
   get pending(): number {
     return this.sums.size;
+  }
+}
+
+/**
+ * Upstream's own combination, bit for bit (inference_propainter.py's compositing loop): each
+ * window's prediction becomes uint8 by truncating (x + 1) / 2 * 255 computed in float32, and a frame
+ * that already has a value gets (old + new) / 2 truncated again, so with three windows the weights
+ * are 1/4, 1/4, 1/2 and the result sits up to a level below the mean. For comparing with upstream
+ * (setting windowAveraging 'halving'); the default is the true mean above.
+ */
+export class HalvingAverage implements OverlapAverage {
+  private readonly values = new Map<number, Uint8Array>();
+
+  constructor(private readonly pixels: number) {}
+
+  add(frame: number, prediction: Float32Array, offset: number, mask: Uint8Array): void {
+    const f = Math.fround;
+    const n = this.pixels;
+    let value = this.values.get(frame);
+    const first = !value;
+    if (!value) {
+      value = new Uint8Array(n * 3);
+      this.values.set(frame, value);
+    }
+    for (let i = 0; i < n; i++) {
+      if (!mask[i]) continue;
+      for (let c = 0; c < 3; c++) {
+        const level = Math.trunc(f(f(f(prediction[offset + c * n + i]! + 1) / 2) * 255));
+        // float32 halves of two bytes add exactly, so upstream's truncated mean is a floor
+        value[i * 3 + c] = first ? level : (value[i * 3 + c]! + level) >> 1;
+      }
+    }
+  }
+
+  has(frame: number): boolean {
+    return this.values.has(frame);
+  }
+
+  finish(frame: number, rgb: Uint8Array, mask: Uint8Array): Uint8Array {
+    const value = this.values.get(frame);
+    if (!value) throw new Error(`frame ${frame} was never predicted`);
+    this.values.delete(frame);
+    const out = Uint8Array.from(rgb);
+    for (let i = 0; i < this.pixels; i++) if (mask[i]) out.set(value.subarray(i * 3, i * 3 + 3), i * 3);
+    return out;
+  }
+
+  get pending(): number {
+    return this.values.size;
   }
 }
