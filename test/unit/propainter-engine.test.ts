@@ -3,7 +3,7 @@
 // synthetic clips: streaming order, untouched pixels outside the hole, bounded buffers, provider
 // fallback, fp16 selection, contract checks and the out-of-memory retry policy. The stand-ins'
 // weights are arbitrary, so only plumbing and invariants are checked, never the painted pixels.
-import { copyFileSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { copyFileSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -128,6 +128,54 @@ describe('ProPainter engine on the contract stand-ins', () => {
     expect(long.peak!.rawFlows).toBeLessThanOrEqual(40);
     expect(long.peak!.propagated).toBeLessThanOrEqual(40);
     expect(long.peak!.pendingAverages).toBeLessThanOrEqual(7);
+  });
+});
+
+describe('stage trace and window averaging', () => {
+  /** Reads a trace's per-item files of one stage, in index order. */
+  function traced(dir: string, stage: string): Uint8Array[] {
+    return readdirSync(dir)
+      .filter((f) => new RegExp(`^${stage}_\\d{5}\\.(f32|u8)$`).test(f))
+      .sort()
+      .map((f) => new Uint8Array(readFileSync(path.join(dir, f))));
+  }
+
+  it('traces every stage, and combines overlapping windows as a mean or exactly as upstream does', async () => {
+    const clip = [...syntheticClip(64, 48, 23)];
+    const width = 64;
+    const pixels = 64 * 48;
+    for (const mode of ['mean', 'halving'] as const) {
+      const dir = path.join(root, `trace-${mode}`);
+      const { out } = await runEngine(options({ propainter: { ...options().propainter, windowAveraging: mode } }), clip, { trace: { dir, tensors: true } }, width, 48);
+      const timings = JSON.parse(readFileSync(path.join(dir, 'timings.json'), 'utf8'));
+      expect(timings.frames).toBe(23);
+      for (const stage of ['flow', 'flowCompletion', 'propagation', 'inpaint', 'composite']) expect(timings.stages[stage]).toBeGreaterThan(0);
+      expect(timings.graphs.raft.calls).toBeGreaterThan(0);
+      expect(timings.graphs.raft.cpuSeconds).toBeGreaterThan(0);
+      expect(timings.processCpuSeconds).toBeGreaterThan(timings.graphs.raft.cpuSeconds);
+      expect(traced(dir, 'raft_forward')).toHaveLength(22);
+      expect(traced(dir, 'completed_backward')).toHaveLength(22);
+      expect(traced(dir, 'propagated')).toHaveLength(23);
+      const finals = traced(dir, 'final');
+      expect(finals.map((f) => Array.from(f))).toEqual(out.map((f) => Array.from(f.rgb)));
+      // Windows every 5 frames over local frames [c - 5, c + 5]: recombine their traced predictions.
+      const windows = traced(dir, 'window').map((b) => new Float32Array(b.buffer, b.byteOffset, b.byteLength / 4));
+      expect(windows).toHaveLength(5);
+      const f = Math.fround;
+      for (let t = 0; t < 23; t++) {
+        const covering = windows.map((pred, w) => ({ pred, i: t - Math.max(0, w * 5 - 5) })).filter(({ pred, i }) => i >= 0 && i < pred.length / (3 * pixels));
+        for (let p = 0; p < pixels; p++) {
+          if (!clip[t]!.mask[p]) continue;
+          for (let c = 0; c < 3; c++) {
+            const values = covering.map(({ pred, i }) => pred[(i * 3 + c) * pixels + p]!);
+            let expected: number;
+            if (mode === 'mean') expected = Math.round(values.reduce((a, v) => a + ((v + 1) / 2) * 255, 0) / values.length);
+            else expected = values.map((v) => Math.trunc(f(f(f(v + 1) / 2) * 255))).reduce((old, level) => Math.floor((old + level) / 2));
+            expect(Math.abs(out[t]!.rgb[p * 3 + c]! - expected)).toBeLessThanOrEqual(mode === 'mean' ? 1 : 0);
+          }
+        }
+      }
+    }
   });
 });
 

@@ -4,12 +4,14 @@
  * orchestrator (orchestrator.ts). Notices raised while opening (a provider that failed, fp16 not
  * used) are delivered at the start of the run, when the job's context exists.
  */
+import { performance } from 'node:perf_hooks';
 import { listSupportedBackends } from 'onnxruntime-node';
 import { UserError } from '../../../../common/errors';
 import type { EngineContext, EngineOptions, FilledFrame, InpaintEngine, ProcFrame } from '../../types';
 import { ProPainterOrchestrator, type BufferSizes } from './orchestrator';
 import { cudaProviderInstalled, onnxruntimeBindingDir, type ProviderEnvironment } from './providers';
 import { loadModelSet, ortSessionFactory, type SessionFactory } from './sessions';
+import { startTrace, traceSettingsFromEnv, type TraceSettings } from './trace';
 
 export interface ProPainterDeps {
   /** Opens one graph on one provider (tests inject a runner that fails like a GPU out of memory). */
@@ -18,6 +20,8 @@ export interface ProPainterDeps {
   environment?: ProviderEnvironment;
   /** Receives each run's peak buffer sizes (frames held per buffer). */
   onBuffers?: (peak: BufferSizes) => void;
+  /** The stage trace (trace.ts); by default from the environment. */
+  trace?: TraceSettings | null;
 }
 
 export function currentProviderEnvironment(): ProviderEnvironment {
@@ -26,6 +30,7 @@ export function currentProviderEnvironment(): ProviderEnvironment {
 
 export async function createProPainterEngine(options: EngineOptions, deps: ProPainterDeps = {}): Promise<InpaintEngine> {
   const pending: string[] = [];
+  const traceSettings = deps.trace !== undefined ? deps.trace : traceSettingsFromEnv();
   const models = await loadModelSet({
     dir: options.modelsDir,
     device: options.device,
@@ -42,16 +47,30 @@ export async function createProPainterEngine(options: EngineOptions, deps: ProPa
       const fixed = models.fixedSize();
       if (fixed && (fixed.width !== ctx.width || fixed.height !== ctx.height))
         throw new UserError('bad-input', `these ProPainter models were converted for ${fixed.width}x${fixed.height} only; set the processing size to ${fixed.width}x${fixed.height}, or convert them again with dynamic sizes`);
+      const trace = traceSettings ? startTrace(traceSettings, ctx) : null;
       const orchestrator = new ProPainterOrchestrator(
-        (graph, feeds) => {
+        async (graph, feeds) => {
           ctx.signal.throwIfAborted();
-          return models.run(graph, feeds);
+          if (!trace) return models.run(graph, feeds);
+          const started = performance.now();
+          const cpu = process.cpuUsage();
+          const out = await models.run(graph, feeds);
+          const used = process.cpuUsage(cpu);
+          trace.graph(graph, (performance.now() - started) / 1000, (used.user + used.system) / 1e6);
+          return out;
         },
         options.propainter,
         ctx,
+        trace?.observer,
       );
+      const started = performance.now();
+      let frameCount = 0;
       try {
-        yield* orchestrator.process(frames);
+        for await (const frame of orchestrator.process(frames)) {
+          frameCount++;
+          yield frame;
+        }
+        trace?.finish(orchestrator.seconds, frameCount, (performance.now() - started) / 1000);
       } finally {
         deps.onBuffers?.(orchestrator.peak);
       }

@@ -10,7 +10,12 @@
  * rounded once (upstream halves and truncates repeatedly; the setting windowAveraging 'halving' does
  * exactly that instead); an out-of-memory error retries with less work instead of failing
  * (memory.ts). Everything else is upstream's inference with its settings.
+ *
+ * Every stage's time is counted in `seconds` (exclusive: waiting for input frames is not counted),
+ * and an optional StageObserver sees each stage's results as they are made (the parity harness
+ * compares them with upstream's; see trace.ts).
  */
+import { performance } from 'node:perf_hooks';
 import { UserError } from '../../../../common/errors';
 import type { ProPainterSettings } from '../../../../common/project/schema';
 import { propagateImages } from '../../propagation';
@@ -50,6 +55,34 @@ interface FrameSlot {
 
 /** Shortest flow-completion sub-video an out-of-memory retry goes down to. */
 const MIN_RFC_LENGTH = 10;
+
+/** Seconds spent per stage, exclusive of each other and of waiting for input frames. */
+export interface StageSeconds {
+  /** RAFT, including the frames' conversion to tensors. */
+  flow: number;
+  /** Flow completion and the 1/4-size flows the generator reads. */
+  flowCompletion: number;
+  /** Image propagation (TypeScript), including building its input frames. */
+  propagation: number;
+  /** The generator: encoder, feature propagation, transformer, decoder, and the averaging of windows. */
+  inpaint: number;
+  /** Finishing frames: the averaged hole pasted into the processing-size frame. */
+  composite: number;
+}
+
+/** Sees each stage's results as the orchestrator makes them (nothing is copied; do not modify). */
+export interface StageObserver {
+  /** RAFT's flows of pair k (k -> k+1 and k+1 -> k). */
+  rawFlow?(k: number, flow: FlowPair): void;
+  /** The completed flows of pair k (the prediction inside the flow mask, RAFT's outside). */
+  completedFlow?(k: number, flow: FlowPair): void;
+  /** Frame p after image propagation, with the pixels still missing. */
+  propagated?(p: number, frame: EncoderInput): void;
+  /** Window w's decoded local frames, planar [L, 3, H, W] in [-1, 1], before averaging and compositing. */
+  window?(w: number, local: readonly number[], prediction: Float32Array): void;
+  /** Frame p, final (RGB24, processing size). */
+  final?(p: number, rgb: Uint8Array): void;
+}
 
 export interface BufferSizes {
   frames: number;
@@ -97,6 +130,8 @@ export class ProPainterOrchestrator {
 
   /** Largest buffer sizes seen (frames held per buffer), for tests and the benchmark. */
   readonly peak: BufferSizes = { frames: 0, rawFlows: 0, completedFlows: 0, quarterFlows: 0, propagated: 0, encoded: 0, pendingAverages: 0 };
+  /** Seconds per stage so far, for the benchmark and the parity harness. */
+  readonly seconds: StageSeconds = { flow: 0, flowCompletion: 0, propagation: 0, inpaint: 0, composite: 0 };
 
   private readonly run: RunGraph;
 
@@ -104,6 +139,7 @@ export class ProPainterOrchestrator {
     run: RunGraph,
     private readonly settings: ProPainterSettings,
     private readonly ctx: EngineContext,
+    private readonly observer: StageObserver = {},
   ) {
     this.run = taggingOutOfMemory(run);
     this.width = ctx.width;
@@ -134,7 +170,11 @@ export class ProPainterOrchestrator {
         const final = finalBefore(this.windows, w, this.count);
         for (; emitted < final; emitted++) {
           const slot = this.frames.get(emitted)!;
-          yield { index: slot.index, rgb: this.average.finish(emitted, slot.rgb, slot.mask) };
+          const started = performance.now();
+          const rgb = this.average.finish(emitted, slot.rgb, slot.mask);
+          this.addTime('composite', started);
+          this.observer.final?.(emitted, rgb);
+          yield { index: slot.index, rgb };
           this.ctx.progress('inpainting', emitted + 1, this.count);
         }
         this.trim(w + 1, emitted);
@@ -170,10 +210,15 @@ export class ProPainterOrchestrator {
       const clip = this.clips[this.nextClip]!;
       const rgb: Uint8Array[] = [];
       for (let p = clip.start; p < clip.end; p++) rgb.push((await this.ensureFrame(p)).rgb);
+      const started = performance.now();
       const flows = await estimateClipFlows(this.run, rgb, this.size, this.settings.raftIterations, this.raftBatch, (n) =>
         this.ctx.notice(`the GPU ran out of memory in optical flow; retrying with ${n} frame pair${n === 1 ? '' : 's'} at a time`),
       );
-      flows.forEach((f, i) => this.rawFlows.set(clip.start + i, f));
+      this.addTime('flow', started);
+      flows.forEach((f, i) => {
+        this.rawFlows.set(clip.start + i, f);
+        this.observer.rawFlow?.(clip.start + i, f);
+      });
       this.nextClip++;
       this.ctx.progress('flow', clip.end - 1, this.flowCount);
       this.notePeak();
@@ -193,6 +238,7 @@ export class ProPainterOrchestrator {
       const masks: Uint8Array[] = [];
       for (let p = win.start; p <= win.end; p++) masks.push((await this.ensureFrame(p)).flowMask);
       let done: FlowPair[];
+      const started = performance.now();
       try {
         done = await completeFlows(this.run, flows, masks, this.size, this.decodeBatch, (n) => this.shrunkDecode(n));
       } catch (err) {
@@ -207,6 +253,8 @@ export class ProPainterOrchestrator {
         this.completed.set(j, f);
         this.quarterFlows.set(j, { forward: quarterFlow(f.forward, this.width, this.height), backward: quarterFlow(f.backward, this.width, this.height) });
       }
+      this.addTime('flowCompletion', started);
+      for (let j = win.keepStart; j < win.keepEnd; j++) this.observer.completedFlow?.(j, this.completed.get(j)!);
       this.nextCompletion = win.keepEnd;
       this.ctx.progress('flow completion', win.keepEnd, this.flowCount);
       this.notePeak();
@@ -221,10 +269,12 @@ export class ProPainterOrchestrator {
     while (this.nextChunk < this.chunks.length && this.chunks[this.nextChunk]!.keepStart <= p) {
       const chunk = this.chunks[this.nextChunk]!;
       if (chunk.end - chunk.start > 1) await this.ensureCompleted(chunk.end - 2);
+      for (let q = chunk.start; q < chunk.end; q++) await this.ensureFrame(q);
+      const started = performance.now();
       const frames: Float32Array[] = [];
       const masks: Uint8Array[] = [];
       for (let q = chunk.start; q < chunk.end; q++) {
-        const slot = await this.ensureFrame(q);
+        const slot = this.frames.get(q)!;
         // upstream's masked_frames: [-1, 1] with the hole at 0
         const planar = new Float32Array(3 * pixels);
         rgbToPlanar(slot.rgb, pixels, planar);
@@ -240,8 +290,11 @@ export class ProPainterOrchestrator {
         backwardFlows.push(f.backward);
       }
       propagateImages({ width: this.width, height: this.height, layout: 'chw', frames, masks, forwardFlows, backwardFlows });
-      for (let q = chunk.keepStart; q < chunk.keepEnd; q++)
+      this.addTime('propagation', started);
+      for (let q = chunk.keepStart; q < chunk.keepEnd; q++) {
         this.propagated.set(q, { planar: frames[q - chunk.start]!, mask: this.frames.get(q)!.mask, updatedMask: masks[q - chunk.start]! });
+        this.observer.propagated?.(q, this.propagated.get(q)!);
+      }
       this.nextChunk++;
       this.ctx.progress('propagation', chunk.keepEnd, this.count);
       this.notePeak();
@@ -255,6 +308,7 @@ export class ProPainterOrchestrator {
     const win = this.windows[w]!;
     for (;;) {
       const refs = win.refs.filter((_, i) => i % 2 ** this.refThinning === 0);
+      const started = performance.now();
       try {
         const frames = [...win.local, ...refs];
         const missing = frames.filter((p) => !this.encoded.has(p));
@@ -274,9 +328,12 @@ export class ProPainterOrchestrator {
         const prediction = await inpaintWindow(this.run, { encoded: frames.map((p) => this.encoded.get(p)!), localCount: L, localMasks, flows }, this.size, this.decodeBatch, (n) => this.shrunkDecode(n));
         const pixels = this.width * this.height;
         win.local.forEach((p, i) => this.average.add(p, prediction, i * 3 * pixels, this.frames.get(p)!.mask));
+        this.addTime('inpaint', started);
+        this.observer.window?.(w, win.local, prediction);
         this.notePeak();
         return;
       } catch (err) {
+        this.addTime('inpaint', started);
         if (!(err instanceof GraphOutOfMemory) || err.graph !== 'pp_transformer') throw err;
         if (refs.length <= 1) throw outOfMemoryFailure('the inpainting transformer');
         this.refThinning++;
@@ -310,6 +367,10 @@ export class ProPainterOrchestrator {
     dropBelow(this.quarterFlows, needQuarter);
     dropBelow(this.propagated, needPropagated);
     dropBelow(this.encoded, needPropagated);
+  }
+
+  private addTime(stage: keyof StageSeconds, started: number): void {
+    this.seconds[stage] += (performance.now() - started) / 1000;
   }
 
   private notePeak(): void {
