@@ -36,28 +36,33 @@ function batched(schedule: (cb: () => void) => void, f: () => void): () => void 
   };
 }
 
+/** Milliseconds from a fixed point (performance.now; tests pass their own). */
+type Clock = () => number;
+
 /** Frames per second of finished frames and the time left, from when the first one arrived. */
-class Rate {
+export class Rate {
   private first = 0;
   private count = 0;
+  constructor(private readonly now: Clock = () => performance.now()) {}
   reset(): void {
     this.first = 0;
     this.count = 0;
   }
   frame(): void {
-    if (this.count++ === 0) this.first = performance.now();
+    if (this.count++ === 0) this.first = this.now();
   }
   fps(): number | null {
-    const s = (performance.now() - this.first) / 1000;
+    const s = (this.now() - this.first) / 1000;
     return this.count > 1 && s > 0 ? (this.count - 1) / s : null;
   }
 }
 
 /** Time left for a task that reports done/total (exports): from the rate since its first report. */
-class Eta {
+export class Eta {
   private readonly first = new Map<string, { at: number; done: number }>();
+  constructor(private readonly now: Clock = () => performance.now()) {}
   seconds(taskId: string, done: number, total: number): number | null {
-    const now = performance.now();
+    const now = this.now();
     const f = this.first.get(taskId);
     if (!f) {
       this.first.set(taskId, { at: now, done });
