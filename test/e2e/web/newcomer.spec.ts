@@ -161,6 +161,12 @@ for (const [width, height] of [
     expect(await download.evaluate((el) => el.scrollWidth - el.clientWidth)).toBeLessThanOrEqual(0);
     expect(await download.getAttribute('title')).toMatch(/Download Models…/);
     await page.screenshot({ path: path.join(shots, `panel-${width}x${height}-models.png`) });
+    // The longest Run label ("Run outpaint (100 frames)") leaves Cancel and Export whole too.
+    await page.getByTestId('outpaint-toggle').check();
+    await expect(page.getByTestId('run-inpaint')).toContainText('Run outpaint');
+    for (const id of ['run-inpaint', 'cancel-job', 'export-video']) await expect(page.getByTestId(id)).toBeInViewport({ ratio: 1 });
+    await page.screenshot({ path: path.join(shots, `run-bar-outpaint-${width}x${height}.png`), clip: { x: width - 320, y: 0, width: 320, height } });
+    await page.getByTestId('outpaint-toggle').uncheck();
     await scroll.evaluate((el) => el.scrollTo(0, 0));
     if (width >= 1920) expect(await scroll.evaluate((el) => el.scrollHeight - el.clientHeight)).toBeLessThanOrEqual(0); // nothing to scroll
     await page.screenshot({ path: path.join(shots, `panel-${width}x${height}.png`) });
