@@ -50,8 +50,10 @@ def load_product(folder, written=None):
 
 
 def erode_cross(mask, iterations):
-    """The hole's interior: pixels at L1 distance > iterations from any non-hole pixel."""
+    """The hole's interior: pixels at L1 distance > iterations from any non-hole pixel (0: the hole)."""
     import scipy.ndimage
+    if iterations == 0:  # scipy's erosion repeats until nothing changes when given 0 iterations
+        return mask > 0
     return np.stack([scipy.ndimage.binary_erosion(m > 0, iterations=iterations, border_value=1) for m in mask])
 
 
