@@ -239,7 +239,9 @@ describe('engine process', () => {
     const short = await peak(72);
     const long = await peak(360);
     console.log(`peak RSS: 72 frames ${short} MB, 360 frames ${long} MB (x${(long / short).toFixed(2)})`);
-    // Holding the clip would add ~0.43 MB per frame at this size (frame, mask, two flows): ~120 MB more.
-    expect(long / short).toBeLessThan(1.2);
+    // Holding the clip would add ~0.43 MB per frame at this size (frame, mask, two flows): ~120 MB more,
+    // over 1.4x of the short run's peak. The rebuilt engine measured 1.17 and 1.21 on a busy machine
+    // (allocator noise), so the bound is the bench's aim, 1.3x.
+    expect(long / short).toBeLessThan(1.3);
   });
 });
