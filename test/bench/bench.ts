@@ -8,7 +8,7 @@
  * - time to the first final frame, from starting the engine process (aim <= 3 s at 432x240);
  * - peak RSS of the engine process for 240 and 1200 frames at 854x480 (aim: within 1.3x);
  * - this (host) process's event-loop delay p99 while a job runs (aim <= 50 ms);
- * then benchMedia() (decode/encode ceilings, export), benchProPainter() (fixtures on the CPU) and
+ * then benchMedia() (decode/encode ceilings, export), benchProPainter() (the real architecture on seeded weights, CPU) and
  * benchOperators() (DeformConv and Col2Im against their GPU-portable rewrites), benchFp16Graphs()
  * (fp16 variants of the real graphs against fp32).
  * Prints a table and writes bench-results/bench.json. `npm run bench -- classic` runs one section.
