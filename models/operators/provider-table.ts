@@ -8,10 +8,8 @@
 import { readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import type { onnx } from 'onnx-proto';
-import { buildRfcDecoder, buildRfcEncoder, buildRfcPropBackward, buildRfcPropForward } from '../../main/models/builder/flow-completion';
-import { buildPpDecoder, buildPpEncoder, buildPpPropBackward, buildPpPropForward, buildPpTransformer } from '../../main/models/builder/generator';
+import { GRAPH_BUILDERS } from '../../main/models/builder/index';
 import type { GraphBuilder } from '../../main/models/builder/onnx-graph';
-import { buildRaft } from '../../main/models/builder/raft';
 import { portableModel } from '../../main/models/builder/portable-model';
 import { convertToFp16 } from '../../main/models/builder/precision';
 import { GPU_PROVIDERS, lackingOperators, PROVIDER_LABELS, type Lacking } from '../../main/models/builder/provider-operators';
@@ -19,24 +17,10 @@ import type { ProPainterWeights } from '../../main/models/builder/weights';
 import { GRAPHS, type GraphName } from '../../main/models/contract';
 import { randomProPainterWeights } from '../fixtures/random-weights';
 
-/** The product's graph builders (the operators do not depend on the weights). */
-export const PRODUCT_BUILDERS: Record<GraphName, (w: ProPainterWeights) => GraphBuilder> = {
-  raft: buildRaft,
-  rfc_encoder: buildRfcEncoder,
-  rfc_prop_backward: buildRfcPropBackward,
-  rfc_prop_forward: buildRfcPropForward,
-  rfc_decoder: buildRfcDecoder,
-  pp_encoder: buildPpEncoder,
-  pp_prop_backward: buildPpPropBackward,
-  pp_prop_forward: buildPpPropForward,
-  pp_transformer: buildPpTransformer,
-  pp_decoder: buildPpDecoder,
-};
-
 /** Every graph the product builds, fp32 and (where the contract has one) fp16, from seeded weights. */
 export function builtGraphs(opset = 19): GraphModels[] {
   const weights = randomProPainterWeights(1);
-  return (Object.entries(PRODUCT_BUILDERS) as [GraphName, (w: ProPainterWeights) => GraphBuilder][]).map(([name, build]) => {
+  return (Object.entries(GRAPH_BUILDERS) as [GraphName, (w: ProPainterWeights) => GraphBuilder][]).map(([name, build]) => {
     const g = build(weights);
     return { name, fp32: g.modelProto({ opset }), fp16: GRAPHS[name].fp16 ? convertToFp16(g.modelProto({ opset })) : undefined };
   });

@@ -9,14 +9,14 @@ import type { GraphBuilder } from '../../main/models/builder/onnx-graph';
 import type { ProPainterWeights } from '../../main/models/builder/weights';
 import { GRAPHS, type GraphName } from '../../main/models/contract';
 import { randomProPainterWeights } from '../../models/fixtures/random-weights';
-import { PRODUCT_BUILDERS } from '../../models/operators/provider-table';
+import { GRAPH_BUILDERS } from '../../main/models/builder/index';
 import { compareGraphForms, describeForms } from '../helpers/graph-forms';
 
 export async function benchFp16Graphs(): Promise<Record<string, number>> {
   const weights = randomProPainterWeights(1);
   const results: Record<string, number> = {};
   console.log('fp16 variants and GPU forms of the real graphs (seeded random weights), CPU provider, 96x160');
-  for (const [name, build] of Object.entries(PRODUCT_BUILDERS) as [GraphName, (w: ProPainterWeights) => GraphBuilder][]) {
+  for (const [name, build] of Object.entries(GRAPH_BUILDERS) as [GraphName, (w: ProPainterWeights) => GraphBuilder][]) {
     if (!GRAPHS[name].fp16) continue;
     const forms = await compareGraphForms(name, build(weights), { H: 96, W: 160, T: 4, L: 3 });
     console.log(describeForms(name, forms).join('\n'));
