@@ -8,6 +8,7 @@
  */
 import { dilateCross } from '../../../../common/mask/morphology';
 import { fillHarmonic } from '../../flow/complete';
+import { boundingBox } from './pixels';
 
 export interface RingSamples {
   /** Ring pixel indices (frame), and the fill's RGB there (NaN = not found). */
@@ -30,18 +31,7 @@ export function outerRing(hole: Uint8Array, width: number, height: number): Int3
  */
 export function poissonBlend(rgb: Uint8Array, hole: Uint8Array, ring: RingSamples, width: number, height: number, maxOffset = 40): number {
   // The crop holding the hole and its ring.
-  let x0 = width;
-  let y0 = height;
-  let x1 = -1;
-  let y1 = -1;
-  for (const p of ring.pixels) {
-    const x = p % width;
-    const y = (p - x) / width;
-    if (x < x0) x0 = x;
-    if (x > x1) x1 = x;
-    if (y < y0) y0 = y;
-    if (y > y1) y1 = y;
-  }
+  const { x0, y0, x1, y1 } = boundingBox(ring.pixels, width);
   if (x1 < 0) return 0;
   const cw = x1 - x0 + 1;
   const ch = y1 - y0 + 1;

@@ -28,6 +28,7 @@ import { outerRing, poissonBlend } from './blend';
 import { SpatialFiller } from './fill';
 import { MotionTracker, type MotionTrackerOptions } from './motion-track';
 import { PatchFiller, type PatchField, type PatchFillOptions } from './patch-fill';
+import { boundingBox, setPixels } from './pixels';
 import { combineSamples, gatherDirection, sampleIfVisible, type PropagationSource } from './propagate';
 
 export interface ClassicTuning {
@@ -177,7 +178,7 @@ class ClassicEngine implements InpaintEngine {
   ): { rgb: Uint8Array; field: PatchField | null } {
     const target = held.get(t)!;
     const rgb = target.rgb.slice();
-    const holeList = holePixels(target.hole);
+    const holeList = setPixels(target.hole);
     if (holeList.length === 0) return { rgb, field: null };
     // The hole and the ring just outside it, which the blending compares with the frame.
     const ringList = outerRing(target.hole, width, height);
@@ -190,7 +191,7 @@ class ClassicEngine implements InpaintEngine {
     // homography (off by default: on the tune clips it cost a third of the speed for no gain).
     const band = bandPixels(target.hole, target.blocked, width, height, this.tuning.band ?? 6);
     const maxError = this.tuning.maxBandError ?? 14;
-    const box = pixelBox(holeList, width);
+    const box = boundingBox(holeList, width);
     const maxCorrections = this.tuning.corrections ?? 0;
     const direction = (step: 1 | -1): PropagationSource[] => {
       const sources: PropagationSource[] = [];
@@ -285,23 +286,6 @@ function bandError(rgb: Uint8Array, band: Int32Array, src: PropagationSource, co
   return seen < 0.2 * band.length ? Number.POSITIVE_INFINITY : sum / (3 * seen);
 }
 
-/** The bounding box of the listed pixels. */
-function pixelBox(list: Int32Array, width: number): { x0: number; y0: number; x1: number; y1: number } {
-  let x0 = Infinity;
-  let y0 = Infinity;
-  let x1 = -Infinity;
-  let y1 = -Infinity;
-  for (const p of list) {
-    const x = p % width;
-    const y = (p - x) / width;
-    if (x < x0) x0 = x;
-    if (x > x1) x1 = x;
-    if (y < y0) y0 = y;
-    if (y > y1) y1 = y;
-  }
-  return { x0, y0, x1, y1 };
-}
-
 function orMask(a: Uint8Array, b: Uint8Array): Uint8Array {
   const out = new Uint8Array(a.length);
   for (let i = 0; i < a.length; i++) out[i] = a[i] !== 0 || b[i] !== 0 ? 1 : 0;
@@ -311,13 +295,5 @@ function orMask(a: Uint8Array, b: Uint8Array): Uint8Array {
 function binary(mask: Uint8Array): Uint8Array {
   const out = new Uint8Array(mask.length);
   for (let i = 0; i < mask.length; i++) out[i] = mask[i] !== 0 ? 1 : 0;
-  return out;
-}
-
-function holePixels(hole: Uint8Array): Int32Array {
-  let count = 0;
-  for (let i = 0; i < hole.length; i++) if (hole[i]) count++;
-  const out = new Int32Array(count);
-  for (let i = 0, j = 0; i < hole.length; i++) if (hole[i]) out[j++] = i;
   return out;
 }

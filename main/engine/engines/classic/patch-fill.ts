@@ -15,6 +15,7 @@
  */
 import { withMats, type OpenCv } from '../../cv';
 import { composeHomography, invertHomography, mapPoint, type Homography } from '../../flow/motion';
+import { boundingBox, setPixels } from './pixels';
 
 export interface PatchFillOptions {
   /** Patch side (odd). */
@@ -118,7 +119,7 @@ export class PatchFiller {
       }
     const finest = makeLevel(cropRgb, cropFill, cropAvoid, width, height, r);
     if (finest.validList.length === 0) return null;
-    const targets = listOf(cropFill);
+    const targets = setPixels(cropFill);
     if (targets.length === 0) return null;
     const prevInCrop = previous && toPrevious ? { field: previous, toPrevious: shiftHomography(toPrevious, x0, y0, previous.x0, previous.y0) } : null;
 
@@ -135,7 +136,8 @@ export class PatchFiller {
       if (!this.options.sharpen) this.refine(finest, targets, nnf, r, 1);
     } else {
       // Coarse to fine from a Telea start at the coarsest level.
-      let box = boxOf(targets, width);
+      const bounds = boundingBox(targets, width);
+      let box = { w: bounds.x1 - bounds.x0 + 1, h: bounds.y1 - bounds.y0 + 1 };
       void frameWidth;
       while (Math.max(box.w, box.h) > 2 * this.options.coarsest && levels[levels.length - 1]!.width > 32) {
         levels.push(downsample(levels[levels.length - 1]!, r));
@@ -143,10 +145,10 @@ export class PatchFiller {
       }
       const coarse = levels[levels.length - 1]!;
       this.teleaStart(coarse);
-      nnf = this.randomField(coarse, listOf(coarse.fill));
+      nnf = this.randomField(coarse, setPixels(coarse.fill));
       for (let l = levels.length - 1; l >= 0; l--) {
         const level = levels[l]!;
-        const list = listOf(level.fill);
+        const list = setPixels(level.fill);
         if (l < levels.length - 1) {
           const upper = levels[l + 1]!;
           nnf = upsampleField(nnf, upper, level, list, this.random);
@@ -308,19 +310,7 @@ export class PatchFiller {
 
 /** The region's bounding box grown so patches have room around it, or null when it is empty. */
 function cropAround(fill: Uint8Array, width: number, height: number, r: number): { x0: number; y0: number; width: number; height: number } | null {
-  let x0 = width;
-  let y0 = height;
-  let x1 = -1;
-  let y1 = -1;
-  for (let i = 0; i < fill.length; i++)
-    if (fill[i]) {
-      const x = i % width;
-      const y = (i - x) / width;
-      if (x < x0) x0 = x;
-      if (x > x1) x1 = x;
-      if (y < y0) y0 = y;
-      if (y > y1) y1 = y;
-    }
+  const { x0, y0, x1, y1 } = boundingBox(setPixels(fill), width);
   if (x1 < 0) return null;
   const margin = Math.max(6 * r, Math.round(0.75 * Math.max(x1 - x0 + 1, y1 - y0 + 1)));
   const cx0 = Math.max(0, x0 - margin);
@@ -336,30 +326,6 @@ function shiftHomography(h: Homography, x0: number, y0: number, px0: number, py0
   const toFrame = Float64Array.of(1, 0, x0, 0, 1, y0, 0, 0, 1);
   const toCrop = Float64Array.of(1, 0, -px0, 0, 1, -py0, 0, 0, 1);
   return composeHomography(composeHomography(toFrame, h), toCrop);
-}
-
-function listOf(mask: Uint8Array): Int32Array {
-  let n = 0;
-  for (let i = 0; i < mask.length; i++) if (mask[i]) n++;
-  const out = new Int32Array(n);
-  for (let i = 0, j = 0; i < mask.length; i++) if (mask[i]) out[j++] = i;
-  return out;
-}
-
-function boxOf(list: Int32Array, width: number): { w: number; h: number } {
-  let x0 = Infinity;
-  let x1 = -Infinity;
-  let y0 = Infinity;
-  let y1 = -Infinity;
-  for (const p of list) {
-    const x = p % width;
-    const y = (p - x) / width;
-    x0 = Math.min(x0, x);
-    x1 = Math.max(x1, x);
-    y0 = Math.min(y0, y);
-    y1 = Math.max(y1, y);
-  }
-  return { w: x1 - x0 + 1, h: y1 - y0 + 1 };
 }
 
 /** Patch centres whose whole patch lies inside the frame on known, static pixels. */
@@ -393,7 +359,7 @@ function validCentres(fill: Uint8Array, avoid: Uint8Array | null, width: number,
 
 function makeLevel(rgb: Float32Array, fill: Uint8Array, avoid: Uint8Array, width: number, height: number, r: number): Level {
   const valid = validCentres(fill, avoid, width, height, r);
-  return { width, height, rgb, fill, avoid, valid, validList: listOf(valid) };
+  return { width, height, rgb, fill, avoid, valid, validList: setPixels(valid) };
 }
 
 /** Half size: colour averaged over each 2x2 block; a block with any fill (avoided) pixel is fill (avoided). */
