@@ -14,6 +14,7 @@
  *   npm run eval -- --clips tennis,blackswan --kinds moving,static
  *   npm run eval -- --classic '{"quality":"best"}'  classic settings to evaluate (JSON)
  *   npm run eval -- --import <clone>...            copy missing clips from git clones, then run
+ *   npm run eval -- --out <dir>                    write eval.json and the pictures there (default bench-results)
  */
 import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
@@ -40,10 +41,11 @@ interface Args {
   kinds: Kind[];
   classic: ClassicSettings;
   imports: string[];
+  out: string;
 }
 
 function parseArgs(argv: string[]): Args {
-  const args: Args = { split: 'all', clips: null, kinds: [...KINDS], classic: ClassicSettingsSchema.parse({}), imports: [] };
+  const args: Args = { split: 'all', clips: null, kinds: [...KINDS], classic: ClassicSettingsSchema.parse({}), imports: [], out: 'bench-results' };
   for (let i = 0; i < argv.length; i++) {
     const a = argv[i]!;
     const value = () => {
@@ -62,6 +64,7 @@ function parseArgs(argv: string[]): Args {
       if (bad.length) throw new Error(`eval: unknown mask kind ${bad.join(', ')}; kinds are ${KINDS.join(', ')}`);
       args.kinds = kinds as Kind[];
     } else if (a === '--classic') args.classic = ClassicSettingsSchema.parse(JSON.parse(value()));
+    else if (a === '--out') args.out = value();
     else if (a === '--import') while (argv[i + 1] !== undefined && !argv[i + 1]!.startsWith('--')) args.imports.push(argv[++i]!);
     else throw new Error(`eval: unknown option ${a}; see test/eval/eval.ts for the options`);
   }
@@ -178,7 +181,7 @@ async function main(): Promise<void> {
   const present = wanted.filter((c) => problems.get(c.name) === null);
   if (present.length === 0) throw new Error('eval: no clip to evaluate');
 
-  const outDir = path.join(repoRoot, 'bench-results');
+  const outDir = path.resolve(repoRoot, args.out);
   const pngDir = path.join(outDir, 'eval');
   rmSync(pngDir, { recursive: true, force: true });
   mkdirSync(pngDir, { recursive: true });
@@ -244,7 +247,7 @@ async function main(): Promise<void> {
     path.join(outDir, 'eval.json'),
     `${JSON.stringify({ size: `${W}x${H}`, maskDilation: 0, removalDilation: REMOVAL_DILATION, metric: 'full-frame PSNR / SSIM(win 65) as ProPainter core/metrics.py; flicker = mean |frame k+1 - frame k| over the hole of either frame', classic: args.classic, results: rows }, null, 2)}\n`,
   );
-  console.log(`\nwrote bench-results/eval.json and ${rows.length * 3} pictures in bench-results/eval/ (original, hole outlined | floor | classic)`);
+  console.log(`\nwrote ${path.relative(repoRoot, outDir)}/eval.json and ${rows.length * 3} pictures in ${path.relative(repoRoot, pngDir)}/ (original, hole outlined | floor | classic)`);
 }
 
 const HEADER = `${'clip'.padEnd(15)}${'split'.padEnd(9)}${'kind'.padEnd(8)}${'hole%'.padStart(6)}  ${'PSNR floor'.padStart(10)} ${'classic'.padStart(7)} ${'gain'.padStart(6)}  ${'SSIM floor'.padStart(10)} ${'classic'.padStart(7)}  ${'flicker orig'.padStart(12)} ${'floor'.padStart(5)} ${'classic'.padStart(7)}  ${'fps'.padStart(5)}`;
