@@ -14,6 +14,7 @@
  *   npm run eval -- --clips tennis,blackswan --kinds moving,static
  *   npm run eval -- --classic '{"quality":"best"}'  classic settings to evaluate (JSON)
  *   npm run eval -- --import <clone>...            copy missing clips from git clones, then run
+ *   npm run eval -- --tuning '{"patches":false}'     engine internals to try (ClassicTuning, JSON)
  *   npm run eval -- --out <dir>                    write eval.json and the pictures there (default bench-results)
  */
 import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
@@ -22,7 +23,7 @@ import { performance } from 'node:perf_hooks';
 import { dilateCross } from '../../common/mask/morphology';
 import { ClassicSettingsSchema, type ClassicSettings } from '../../common/project/schema';
 import { loadOpenCv } from '../../main/engine/cv';
-import { createClassicEngine } from '../../main/engine/engines/classic';
+import { createClassicEngine, type ClassicTuning } from '../../main/engine/engines/classic';
 import { SpatialFiller } from '../../main/engine/engines/classic/fill';
 import type { EngineContext, ProcFrame } from '../../main/engine/types';
 import { repoRoot, runFfmpeg } from '../helpers/media';
@@ -42,10 +43,11 @@ interface Args {
   classic: ClassicSettings;
   imports: string[];
   out: string;
+  tuning: ClassicTuning;
 }
 
 function parseArgs(argv: string[]): Args {
-  const args: Args = { split: 'all', clips: null, kinds: [...KINDS], classic: ClassicSettingsSchema.parse({}), imports: [], out: 'bench-results' };
+  const args: Args = { split: 'all', clips: null, kinds: [...KINDS], classic: ClassicSettingsSchema.parse({}), imports: [], out: 'bench-results', tuning: {} };
   for (let i = 0; i < argv.length; i++) {
     const a = argv[i]!;
     const value = () => {
@@ -65,6 +67,7 @@ function parseArgs(argv: string[]): Args {
       args.kinds = kinds as Kind[];
     } else if (a === '--classic') args.classic = ClassicSettingsSchema.parse(JSON.parse(value()));
     else if (a === '--out') args.out = value();
+    else if (a === '--tuning') args.tuning = JSON.parse(value()) as ClassicTuning;
     else if (a === '--import') while (argv[i + 1] !== undefined && !argv[i + 1]!.startsWith('--')) args.imports.push(argv[++i]!);
     else throw new Error(`eval: unknown option ${a}; see test/eval/eval.ts for the options`);
   }
@@ -91,8 +94,8 @@ async function runFloor(frames: Uint8Array[], holes: Uint8Array[]): Promise<Uint
   }
 }
 
-async function runClassic(frames: Uint8Array[], holes: Uint8Array[], settings: ClassicSettings): Promise<Uint8Array[]> {
-  const engine = await createClassicEngine({ classic: settings });
+async function runClassic(frames: Uint8Array[], holes: Uint8Array[], settings: ClassicSettings, tuning: ClassicTuning): Promise<Uint8Array[]> {
+  const engine = await createClassicEngine({ classic: settings }, tuning);
   async function* stream(): AsyncGenerator<ProcFrame> {
     for (let k = 0; k < frames.length; k++) yield { index: k, rgb: blanked(frames[k]!, holes[k]!), mask: holes[k]! };
   }
@@ -185,7 +188,7 @@ async function main(): Promise<void> {
   const pngDir = path.join(outDir, 'eval');
   rmSync(pngDir, { recursive: true, force: true });
   mkdirSync(pngDir, { recursive: true });
-  console.log(`classic settings: ${JSON.stringify(args.classic)}`);
+  console.log(`classic settings: ${JSON.stringify(args.classic)}${Object.keys(args.tuning).length ? `, tuning ${JSON.stringify(args.tuning)}` : ''}`);
 
   const cache = new Map<string, ClipData>();
   const load = async (c: EvalClip) => {
@@ -207,7 +210,7 @@ async function main(): Promise<void> {
       const holes = holesFor(kind, clip, data, donors);
       const floor = await runFloor(data.frames, holes);
       const t0 = performance.now();
-      const classic = await runClassic(data.frames, holes, args.classic);
+      const classic = await runClassic(data.frames, holes, args.classic, args.tuning);
       const seconds = (performance.now() - t0) / 1000;
       const scored = kind !== 'removal';
       const row: Row = {

@@ -5,6 +5,8 @@ import { loadOpenCv, type OpenCv } from '../../main/engine/cv';
 import { outerRing, poissonBlend } from '../../main/engine/engines/classic/blend';
 import { SpatialFiller } from '../../main/engine/engines/classic/fill';
 import { PatchFiller } from '../../main/engine/engines/classic/patch-fill';
+import { setPixels } from '../../main/engine/engines/classic/pixels';
+import { smoothWithPrevious } from '../../main/engine/engines/classic/temporal';
 import { identityHomography } from '../../main/engine/flow/motion';
 
 let cv: OpenCv;
@@ -128,5 +130,35 @@ describe('gradient-domain blend', () => {
     const ringRgb = new Float32Array(3 * ring.length).fill(100);
     poissonBlend(rgb, hole, { pixels: ring, rgb: ringRgb }, W, H, 40);
     expect(maeIn(rgb, new Uint8Array(W * H * 3).fill(100), hole)).toBe(0);
+  });
+});
+
+describe('temporal smoothing of the fill', () => {
+  // The previous frame's fill is 100 everywhere in its hole; the camera moved 5 pixels right, so
+  // this frame's pixel (x, y) shows the previous frame's (x + 5, y).
+  const previousHole = box(40, 30, 40, 30);
+  const previous = { rgb: new Uint8Array(W * H * 3).fill(100), hole: previousHole };
+  const toPrevious = Float64Array.of(1, 0, 5, 0, 1, 0, 0, 0, 1);
+
+  it('pulls each filled pixel towards the previous fill at the same scene point, by the strength', () => {
+    const hole = box(36, 30, 40, 30);
+    const rgb = new Uint8Array(W * H * 3).fill(120);
+    const smoothed = smoothWithPrevious(rgb, setPixels(hole), previous, toPrevious, 0.5, W, H);
+    // Pixels whose scene point was filled before (x + 5 inside 40..78): halfway to 100.
+    expect(rgb[3 * (40 * W + 50)]).toBe(110);
+    // x = 36 maps to 41, filled; x = 75 maps to 80, outside the previous hole: kept as it was.
+    expect(rgb[3 * (40 * W + 36)]).toBe(110);
+    expect(rgb[3 * (40 * W + 75)]).toBe(120);
+    expect(smoothed).toBeGreaterThan(0);
+    expect(smoothed).toBeLessThan(setPixels(hole).length);
+    // Outside the hole nothing changes.
+    expect(rgb[3 * (10 * W + 10)]).toBe(120);
+  });
+
+  it('lets a real change through unsmoothed', () => {
+    const hole = box(40, 30, 30, 30);
+    const rgb = new Uint8Array(W * H * 3).fill(200); // 100 levels per channel from the previous fill
+    expect(smoothWithPrevious(rgb, setPixels(hole), previous, toPrevious, 0.5, W, H)).toBe(0);
+    expect(rgb[3 * (40 * W + 50)]).toBe(200);
   });
 });

@@ -31,6 +31,7 @@ import { SpatialFiller } from './fill';
 import { MotionTracker, type MotionTrackerOptions } from './motion-track';
 import { PatchFiller, type PatchField, type PatchFillOptions } from './patch-fill';
 import { boundingBox, setPixels } from './pixels';
+import { smoothWithPrevious, type PreviousFill } from './temporal';
 import { combineSamples, gatherDirection, sampleIfVisible, type DirectionSamples, type PropagationSource } from './propagate';
 
 export interface ClassicTuning {
@@ -121,6 +122,8 @@ class ClassicEngine implements InpaintEngine {
     const patches = new PatchFiller(this.cv, this.tuning.patch);
     /** The last frame's exemplar fill, which seeds the next one's. */
     let field: PatchField | null = null;
+    /** The last completed frame's output and hole, which temporal smoothing pulls the next fill towards. */
+    let previous: PreviousFill | null = null;
     const source = frames[Symbol.asyncIterator]();
     const held = new Map<number, Held>();
     let pulled = 0;
@@ -159,8 +162,9 @@ class ClassicEngine implements InpaintEngine {
         // The first frames look less far ahead, so the first final frame comes early; from then on
         // the lookahead grows by two frames per frame completed, up to its full length.
         await pullUntil(Math.min(frameCount, t + Math.min(lookahead, firstLookahead + 2 * t) + 1));
-        const done = this.complete(t, held, radius, filler, patches, aligner, field, width, height);
+        const done = this.complete(t, held, radius, filler, patches, aligner, field, previous, width, height);
         field = done.field;
+        previous = { rgb: done.rgb, hole: held.get(t)!.hole };
         yield { index: held.get(t)!.index, rgb: done.rgb };
         ctx.progress('inpaint', t + 1, frameCount);
         held.delete(t - radius);
@@ -181,6 +185,7 @@ class ClassicEngine implements InpaintEngine {
     patches: PatchFiller,
     aligner: LocalAligner,
     previousField: PatchField | null,
+    previous: PreviousFill | null,
     width: number,
     height: number,
   ): { rgb: Uint8Array; field: PatchField | null } {
@@ -274,6 +279,8 @@ class ClassicEngine implements InpaintEngine {
         (this.tuning.patches ?? true) ? patches.fill(rgb, left, avoid, width, height, (this.tuning.seedFromPrevious ?? true) ? previousField : null, target.toPrevious) : null;
       if (!field) filler.fill(rgb, left);
     }
+    const strength = this.settings.temporalSmoothing;
+    if (strength > 0 && previous && target.toPrevious) smoothWithPrevious(rgb, holeList, previous, target.toPrevious, strength, width, height);
     if (this.tuning.blend ?? true) {
       // The whole ring sets the blend's boundary, next to moving things too: what touches the hole
       // (a body the hole cuts, spray around a surfer) goes on inside it, so the fill must meet it
