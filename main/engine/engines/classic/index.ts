@@ -209,15 +209,24 @@ class ClassicEngine implements InpaintEngine {
     const maxError = this.tuning.maxBandError ?? 20;
     const box = boundingBox(holeList, width);
     const maxCorrections = this.tuning.corrections ?? 0;
-    const direction = (step: 1 | -1): PropagationSource[] => {
-      const sources: PropagationSource[] = [];
+    // Each direction's frames with their chained homography target -> frame, nearest first, walked
+    // once and read by both passes.
+    const chain = (step: 1 | -1): Array<{ s: Held; toSource: Homography; distance: number }> => {
+      const out: Array<{ s: Held; toSource: Homography; distance: number }> = [];
       let chained = identityHomography();
-      let corrected = 0;
       for (let d = 1; d <= radius && held.has(t + step * d); d++) {
         const s = held.get(t + step * d)!;
         chained = composeHomography(chained, step === 1 ? s.fromPrevious! : held.get(t - d + 1)!.toPrevious!);
-        const toSource = chained;
-        const src: PropagationSource = { rgb: s.rgb, blocked: s.blocked, toSource, distance: d };
+        out.push({ s, toSource: chained, distance: d });
+      }
+      return out;
+    };
+    const past = chain(-1);
+    const future = chain(1);
+    const direction = (frames: ReturnType<typeof chain>): PropagationSource[] => {
+      let corrected = 0;
+      return frames.map(({ s, toSource, distance }) => {
+        const src: PropagationSource = { rgb: s.rgb, blocked: s.blocked, toSource, distance };
         src.prepare = () => {
           let correction: Correction | null = null;
           if (corrected < maxCorrections) {
@@ -226,32 +235,26 @@ class ClassicEngine implements InpaintEngine {
           }
           return bandError(target.rgb, band, src, correction, width, height) <= maxError ? correction : false;
         };
-        sources.push(src);
-      }
-      return sources;
+        return src;
+      });
     };
     const depth = this.tuning.depth ?? 1;
-    const fromPast = gatherDirection(pixels, direction(-1), width, height, depth);
-    const fromFuture = gatherDirection(pixels, direction(1), width, height, depth);
+    const fromPast = gatherDirection(pixels, direction(past), width, height, depth);
+    const fromFuture = gatherDirection(pixels, direction(future), width, height, depth);
     // Second chance for what no static source showed: water, smoke or spray move everywhere, so the
     // dynamic mask blocks them in every frame. The nearest frames where the spot is at least not in
     // the hole are a better guess there than anything invented.
     const looseReach = this.tuning.looseReach ?? 8;
     const loose: DirectionSamples[] = [];
     if (looseReach > 0) {
-      const near = (step: 1 | -1): PropagationSource[] => {
-        const sources: PropagationSource[] = [];
-        let chained = identityHomography();
-        for (let d = 1; d <= looseReach && held.has(t + step * d); d++) {
-          const s = held.get(t + step * d)!;
-          chained = composeHomography(chained, step === 1 ? s.fromPrevious! : held.get(t - d + 1)!.toPrevious!);
-          const src: PropagationSource = { rgb: s.rgb, blocked: s.hole, toSource: chained, distance: d };
+      // Only the hole blocks here, not the dynamic mask.
+      const near = (frames: ReturnType<typeof chain>): PropagationSource[] =>
+        frames.slice(0, looseReach).map(({ s, toSource, distance }) => {
+          const src: PropagationSource = { rgb: s.rgb, blocked: s.hole, toSource, distance };
           src.prepare = () => (bandError(target.rgb, band, src, null, width, height) <= maxError ? null : false);
-          sources.push(src);
-        }
-        return sources;
-      };
-      loose.push(gatherDirection(pixels, near(-1), width, height, 1), gatherDirection(pixels, near(1), width, height, 1));
+          return src;
+        });
+      loose.push(gatherDirection(pixels, near(past), width, height, 1), gatherDirection(pixels, near(future), width, height, 1));
     }
     const found = combineSamples(pixels.length, [[fromPast, fromFuture], loose], this.tuning.outlier);
     const left = new Uint8Array(width * height);
