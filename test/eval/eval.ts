@@ -65,13 +65,25 @@ function parseArgs(argv: string[]): Args {
       const bad = kinds.filter((k) => !(KINDS as readonly string[]).includes(k));
       if (bad.length) throw new Error(`eval: unknown mask kind ${bad.join(', ')}; kinds are ${KINDS.join(', ')}`);
       args.kinds = kinds as Kind[];
-    } else if (a === '--classic') args.classic = ClassicSettingsSchema.parse(JSON.parse(value()));
+    } else if (a === '--classic') {
+      const parsed = ClassicSettingsSchema.safeParse(parseJson(a, value(), '{"propagationRadius":20}'));
+      if (!parsed.success) throw new Error(`eval: --classic: ${parsed.error.issues.map((i) => `${i.path.join('.') || 'settings'}: ${i.message}`).join('; ')}`);
+      args.classic = parsed.data;
+    }
     else if (a === '--out') args.out = value();
-    else if (a === '--tuning') args.tuning = JSON.parse(value()) as ClassicTuning;
+    else if (a === '--tuning') args.tuning = parseJson(a, value(), '{"patches":false}') as ClassicTuning;
     else if (a === '--import') while (argv[i + 1] !== undefined && !argv[i + 1]!.startsWith('--')) args.imports.push(argv[++i]!);
     else throw new Error(`eval: unknown option ${a}; see test/eval/eval.ts for the options`);
   }
   return args;
+}
+
+function parseJson(option: string, text: string, example: string): unknown {
+  try {
+    return JSON.parse(text);
+  } catch {
+    throw new Error(`eval: ${option} takes JSON, e.g. '${example}', not ${text}`);
+  }
 }
 
 /** The input a completion method gets: the original with the hole blanked. */
